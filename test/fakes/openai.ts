@@ -34,6 +34,8 @@ export interface FakeBehavior {
   failures?: number;
   /** The answer text. @default derived from the model and the last user message */
   answer?: string;
+  /** Embeddings only: return vectors of this length whatever the request asks (like servers that ignore it). */
+  dimensions?: number;
   /** Delay before the response starts, in milliseconds. @default 0 */
   latencyMs?: number;
   /** Streaming pace in chunks per second. @default unlimited */
@@ -146,8 +148,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const used = failuresUsed.get(key) ?? 0;
     failuresUsed.set(key, used + 1);
     if (used < b.failures) return b;
-    const { answer, latencyMs, tokensPerSecond } = b;
-    return { answer, latencyMs, tokensPerSecond };
+    const { answer, latencyMs, tokensPerSecond, dimensions } = b;
+    return { answer, latencyMs, tokensPerSecond, dimensions };
   };
 
   const sendJson = (
@@ -280,7 +282,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       res.end('{"object": "list", "data": [');
       return;
     }
-    const dimensions = Number(body.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS[model] ?? 1536);
+    const dimensions = Number(b.dimensions ?? body.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS[model] ?? 1536);
     let promptTokens = 0;
     const data = inputs.map((input, index) => {
       const text = Array.isArray(input) ? input.join(' ') : String(input);
