@@ -26,9 +26,12 @@ const url = (protocols: readonly string[]) =>
     { error: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` },
   );
 
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -52,7 +55,6 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(30, 900).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
   LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
-  API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
 
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: url(['http', 'https']).optional(),
@@ -77,14 +79,17 @@ const schema = z.object({
     .default('20'),
   BILLING_TIMEZONE: z
     .string()
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, { error: 'an IANA time zone such as Asia/Tehran' })
+    .refine(
+      (tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'an IANA time zone such as Asia/Tehran' },
+    )
     .default('Asia/Tehran'),
   ZIBAL_MERCHANT: z.string().optional(),
   ZIBAL_API_KEY: z.string().optional(),
@@ -124,18 +129,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = parsed.data;
   if (raw.NODE_ENV === 'production') {
     for (const key of ['JWT_SECRET', 'DATABASE_URL'] as const) {
-      if (!raw[key]) throw new ConfigError(`Invalid configuration: ${key} is required when NODE_ENV=production`);
+      if (!raw[key])
+        throw new ConfigError(`Invalid configuration: ${key} is required when NODE_ENV=production`);
     }
   }
   if (raw.CHUNK_OVERLAP_TOKENS >= raw.CHUNK_TOKENS) {
     throw new ConfigError('Invalid configuration: CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
   }
   if (raw.CHAT_MODELS.length === 0) {
-    throw new ConfigError('Invalid configuration: CHAT_MODELS must name at least one model, e.g. gpt-4o,gpt-4o-mini');
+    throw new ConfigError(
+      'Invalid configuration: CHAT_MODELS must name at least one model, e.g. gpt-4o,gpt-4o-mini',
+    );
   }
   const hasOpenAI = Boolean(raw.OPENAI_API_KEY || raw.OPENAI_BASE_URL);
   if (raw.LLM_PROVIDER === 'openai' && !hasOpenAI) {
-    throw new ConfigError('Invalid configuration: LLM_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
+    throw new ConfigError(
+      'Invalid configuration: LLM_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL',
+    );
   }
   const { ZIBAL_API_KEY, ...rest } = raw;
   return {

@@ -13,7 +13,10 @@ export interface EmbeddedPostgres {
  * Starts PGlite (PostgreSQL compiled to WASM) with pgvector, persisted in `dataDir`, and serves it on the
  * Postgres wire protocol so the application talks to it through the same `pg` pool as to a real server.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  maxConnections: number,
+): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir, extensions: { vector } });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import { startEmbeddedPostgres } from './embedded.js';
 import { runMigrations } from './migrate.js';
 
-export { withTenant, withTransaction, APP_ROLE, type Queryable } from './tenant.js';
+export { APP_ROLE, type Queryable, withTenant, withTransaction } from './tenant.js';
 
 // bigint columns (token counts, sizes) arrive as JS numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -16,7 +16,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'dataDir' | 'EMBEDDING_DIMENSIONS'>;
+export type DatabaseConfig = Pick<
+  Config,
+  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'dataDir' | 'EMBEDDING_DIMENSIONS'
+>;
 
 /**
  * Opens the database: PostgreSQL at DATABASE_URL, or embedded PGlite under the data directory. Applies

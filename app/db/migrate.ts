@@ -45,7 +45,9 @@ export async function runMigrations(pool: pg.Pool, options: MigrationOptions): P
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
     const done = new Set(
-      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
     );
     for (const migration of listMigrations(options)) {
       if (done.has(migration.version)) continue;
@@ -57,7 +59,9 @@ export async function runMigrations(pool: pg.Pool, options: MigrationOptions): P
         applied.push(migration.version);
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${migration.version} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`Migration ${migration.version} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
   } finally {

@@ -6,7 +6,10 @@ export const APP_ROLE = 'docuchat_app';
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** Runs `fn` in a transaction on one client; commits when it resolves, rolls back when it throws. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -25,7 +28,11 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
  * Runs `fn` in a transaction as the application role with `app.tenant_id` set, so row-level security shows
  * only this tenant's rows. Repository functions still filter by tenant explicitly; this is the second wall.
  */
-export function withTenant<T>(pool: pg.Pool, tenantId: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function withTenant<T>(
+  pool: pg.Pool,
+  tenantId: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   return withTransaction(pool, async (client) => {
     await client.query(`SET LOCAL ROLE ${APP_ROLE}`);
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);

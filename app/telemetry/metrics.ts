@@ -17,12 +17,16 @@ export interface MetricDefinition<L extends string = string> {
   readonly buckets?: readonly number[];
 }
 
-function define<const L extends string>(def: MetricDefinition<L>): MetricDefinition<L> {
+function define<const L extends string, const T extends MetricType>(
+  def: MetricDefinition<L> & { readonly type: T },
+): MetricDefinition<L> & { readonly type: T } {
   return Object.freeze({ ...def, labelNames: Object.freeze([...def.labelNames]) });
 }
 
 /** Latency buckets for HTTP requests: sub-millisecond health checks up to long streamed answers. */
-export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30, 60] as const;
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30, 60,
+] as const;
 /** Latency buckets for model calls: a streamed answer takes seconds, a timeout up to a minute. */
 export const OPENAI_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] as const;
 

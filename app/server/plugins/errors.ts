@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpError, STATUS_CODES } from '../errors.js';
+
+/** Names the offending field of a schema violation, e.g. `body/password must NOT have fewer than 10 characters`. */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return error.message;
+  const params = first.params as { missingProperty?: string; additionalProperty?: string };
+  const base = `${error.validationContext ?? 'body'}${first.instancePath}`;
+  if (params.missingProperty) return `${base}/${params.missingProperty}: required`;
+  if (params.additionalProperty) return `${base}/${params.additionalProperty}: unknown field`;
+  return `${base}: ${first.message ?? 'invalid'}`;
+}
+
+/**
+ * Every error leaves as JSON `{ error, message }` with its status. Client errors say what was wrong; server
+ * errors are logged with their stack and answered without one.
+ */
+async function errorHandling(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      reply.headers(error.headers);
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if ((error as FastifyError).validation) {
+      return reply
+        .code(400)
+        .send({ error: 'validation_error', message: validationMessage(error as FastifyError) });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = STATUS_CODES[status] ?? 'bad_request';
+      const message =
+        error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.name === 'SyntaxError'
+          ? 'Malformed JSON body'
+          : error.message;
+      return reply.code(status).send({ error: code, message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    const code = status === 503 ? 'service_unavailable' : 'internal_error';
+    return reply
+      .code(status >= 500 && status < 600 ? status : 500)
+      .send({ error: code, message: status === 503 ? error.message : 'Internal server error' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}
+
+export default fp(errorHandling, { name: 'docuchat-errors' });

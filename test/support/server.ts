@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { type RunningDocuChat, startDocuChat } from '../../app/server/start.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+
+export interface TestServer extends RunningDocuChat {
+  dataDir: string;
+  /** Every log line the server wrote, for assertions and for the secret scan. */
+  logs: string[];
+  api(method: string, route: string, options?: RequestOptions): Promise<ApiResponse>;
+  /** Registers a fresh account (and team) and logs in; returns its tokens. */
+  signUp(
+    overrides?: Partial<{ email: string; password: string; full_name: string; tenant_name: string }>,
+  ): Promise<Account>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  form?: Record<string, string>;
+  body?: BodyInit;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface Account {
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+  tenantId: string;
+  tenantSlug: string;
+}
+
+let counter = 0;
+export const uniqueEmail = (prefix = 'user') =>
+  `${prefix}-${process.pid}-${Date.now()}-${++counter}@example.com`;
+
+/** Starts DocuChat on embedded defaults in a fresh data directory (one per test file: PGlite boots in seconds). */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dataDir?: string,
+): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'docuchat-test-'));
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const running = await startDocuChat(
+    {
+      DATA_DIR: dir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      ...env,
+    },
+    { logStream },
+  );
+
+  const api: TestServer['api'] = async (method, route, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: BodyInit | undefined = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(options.form).toString();
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(`${running.url}${route}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+
+  const signUp: TestServer['signUp'] = async (overrides = {}) => {
+    const email = overrides.email ?? uniqueEmail();
+    const password = overrides.password ?? 'correct horse battery';
+    const reg = await api('POST', '/api/v1/auth/register', {
+      json: {
+        email,
+        password,
+        full_name: overrides.full_name ?? 'Test User',
+        tenant_name: overrides.tenant_name ?? `Team ${email}`,
+      },
+    });
+    if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`);
+    const login = await api('POST', '/api/v1/auth/login', { json: { email, password } });
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
+    return {
+      email,
+      password,
+      accessToken: login.body.access_token,
+      refreshToken: login.body.refresh_token,
+      userId: reg.body.user.id,
+      tenantId: reg.body.tenant.id,
+      tenantSlug: reg.body.tenant.slug,
+    };
+  };
+
+  return {
+    ...running,
+    dataDir: dir,
+    logs,
+    api,
+    signUp,
+    async stop(options = {}) {
+      await running.close();
+      if (!options.keepData && !dataDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
