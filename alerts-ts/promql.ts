@@ -14,6 +14,15 @@ export type TargetLabel = 'job' | 'instance' | 'namespace' | 'pod';
 export type Duration = `${number}${'s' | 'm' | 'h' | 'd' | 'w'}`;
 
 /**
+ * Grafana's interval variables, which Grafana replaces before the query reaches Prometheus. Only dashboards
+ * use them; a rule with one fails `promtool check rules`.
+ */
+export type GrafanaInterval = '$__rate_interval' | '$__interval' | '$__range';
+
+/** The window of a range vector: a fixed duration, or a Grafana interval in dashboards. */
+export type RangeWindow = Duration | GrafanaInterval;
+
+/**
  * A PromQL expression whose result carries (at most) the labels `L`. The type parameter is what makes
  * `sum by (...)` and label matchers refuse label names the metric does not have.
  */
@@ -125,19 +134,19 @@ export interface RangeOptions {
   readonly offset?: Duration;
 }
 
-function range(e: Expr<string>, window: Duration, options: RangeOptions): string {
+function range(e: Expr<string>, window: RangeWindow, options: RangeOptions): string {
   return `${e.promql}[${window}]${options.offset ? ` offset ${options.offset}` : ''}`;
 }
 
 /** Per-second rate of a counter over `window`. */
-export function rate<L extends string>(e: Expr<L>, window: Duration, options: RangeOptions = {}): Expr<L> {
+export function rate<L extends string>(e: Expr<L>, window: RangeWindow, options: RangeOptions = {}): Expr<L> {
   return raw(`rate(${range(e, window, options)})`);
 }
 
 /** Increase of a counter over `window`. */
 export function increase<L extends string>(
   e: Expr<L>,
-  window: Duration,
+  window: RangeWindow,
   options: RangeOptions = {},
 ): Expr<L> {
   return raw(`increase(${range(e, window, options)})`);
@@ -151,6 +160,11 @@ export function sum<L extends string, K extends L = never>(e: Expr<L>, by: reado
 /** `count by (labels) (e)`. */
 export function count<L extends string, K extends L = never>(e: Expr<L>, by: readonly K[] = []): Expr<K> {
   return raw(by.length === 0 ? `count(${e.promql})` : `count by (${by.join(', ')}) (${e.promql})`);
+}
+
+/** `scalar(e)`: a single-series result as a number, so dividing a grouped vector by it keeps every group. */
+export function scalar(e: Expr<string>): Expr<never> {
+  return raw(`scalar(${e.promql})`);
 }
 
 /** `histogram_quantile(q, e)` over bucket rates that still carry `le`. */

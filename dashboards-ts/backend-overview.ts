@@ -1,0 +1,117 @@
+/**
+ * "Backend Overview": is the API up, fast and healthy? Request rate, latency percentiles, errors by status,
+ * active pods, CPU and memory — the seed's panels, from the catalog's HTTP histogram and process metrics.
+ */
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  div,
+  external,
+  externalSeries,
+  histogramBuckets,
+  histogramCount,
+  histogramQuantile,
+  rate,
+  scalar,
+  sum,
+  upSeries,
+} from '../alerts-ts/promql.js';
+import { metrics, processMetrics } from '../app/telemetry/metrics.js';
+import { datasourceVariable, statPanel, timeSeriesPanel } from './panels.js';
+import type { ResolvedGrafanaParams } from './params.js';
+
+export const BACKEND_OVERVIEW_UID = 'docuchat-backend-overview';
+
+const W = '$__rate_interval';
+
+export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBuilder {
+  const job = { job: p.jobName };
+  const http = metrics.httpRequestDurationSeconds;
+  const cpu = externalSeries(processMetrics.cpuSecondsTotal, 'prom-client-default');
+  const memory = externalSeries(processMetrics.residentMemoryBytes, 'prom-client-default');
+  const latency = (q: number) => ({
+    expr: histogramQuantile(q, sum(rate(histogramBuckets(http, job), W), ['le'])),
+    legend: `P${Math.round(q * 100)}`,
+  });
+
+  return new DashboardBuilder('DocuChat — Backend Overview')
+    .uid(BACKEND_OVERVIEW_UID)
+    .tags(['docuchat', 'backend'])
+    .description('Traffic, latency, errors and resources of the DocuChat API (job docuchat-backend).')
+    .editable()
+    .timezone('browser')
+    .time({ from: 'now-6h', to: 'now' })
+    .refresh('30s')
+    .withVariable(datasourceVariable())
+    .withPanel(
+      timeSeriesPanel({
+        id: 1,
+        title: 'Request rate',
+        description: 'API requests per second, by route.',
+        unit: 'reqps',
+        grid: { x: 0, y: 0, w: 12, h: 8 },
+        queries: [{ expr: sum(rate(histogramCount(http, job), W), ['endpoint']), legend: '{{endpoint}}' }],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 2,
+        title: 'Latency (P50, P95, P99)',
+        description:
+          'Request duration percentiles over all routes. Streamed chat answers count until their last token.',
+        unit: 's',
+        grid: { x: 12, y: 0, w: 12, h: 8 },
+        queries: [latency(0.5), latency(0.95), latency(0.99)],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 3,
+        title: 'Error rate by status code',
+        description: 'Share of all API requests that ended with each 4xx or 5xx status.',
+        unit: 'percentunit',
+        grid: { x: 0, y: 8, w: 12, h: 8 },
+        queries: [
+          {
+            expr: div(
+              sum(rate(histogramCount(http, { ...job, status: { re: '[45]..' } }), W), ['status']),
+              scalar(sum(rate(histogramCount(http, job), W))),
+            ),
+            legend: '{{status}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      statPanel({
+        id: 4,
+        title: 'Active pods',
+        description: 'Backend pods Prometheus scraped successfully at the last scrape.',
+        unit: 'short',
+        grid: { x: 12, y: 8, w: 12, h: 8 },
+        queries: [{ expr: sum(external(upSeries, job)), legend: 'pods up' }],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 5,
+        title: 'CPU usage',
+        description: 'CPU time per second of each backend process (1 = one full core).',
+        unit: 'percentunit',
+        grid: { x: 0, y: 16, w: 12, h: 8 },
+        queries: [
+          { expr: sum(rate(external(cpu, job), W), ['pod', 'instance']), legend: '{{pod}} {{instance}}' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 6,
+        title: 'Memory usage',
+        description:
+          'Resident memory of each backend process; HighMemoryUsage fires above 90 % of the limit.',
+        unit: 'bytes',
+        grid: { x: 12, y: 16, w: 12, h: 8 },
+        queries: [{ expr: sum(external(memory, job), ['pod', 'instance']), legend: '{{pod}} {{instance}}' }],
+      }),
+    );
+}
