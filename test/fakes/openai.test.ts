@@ -130,6 +130,24 @@ describe('fake OpenAI chat completions', () => {
   });
 });
 
+describe('fake OpenAI pacing (for benchmarks)', () => {
+  it('holds the response for latencyMs, long enough for a shorter client timeout to fire', async () => {
+    fake.setBehavior('gpt-4o', { latencyMs: 400 });
+    await expect(
+      client.chat.completions.create({ model: 'gpt-4o', messages }, { timeout: 100 }),
+    ).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+  });
+
+  it('streams every chunk of the answer at a fixed token rate', async () => {
+    fake.setBehavior('gpt-4o', { answer: 'a b c d e', tokensPerSecond: 200 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    const pieces: string[] = [];
+    for await (const chunk of stream)
+      if (chunk.choices[0]?.delta.content) pieces.push(chunk.choices[0].delta.content);
+    expect(pieces).toEqual(['a', ' b', ' c', ' d', ' e']);
+  });
+});
+
 describe('fake OpenAI embeddings', () => {
   it('returns one deterministic vector per input with the requested dimensions, through base64', async () => {
     const res = await client.embeddings.create({

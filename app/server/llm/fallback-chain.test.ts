@@ -213,4 +213,26 @@ describe('FallbackChain against the OpenAI API (fake server, real SDK)', () => {
       }),
     ]);
   });
+
+  it('stops without trying another model when the client aborts mid-answer', async () => {
+    fake.setBehavior('gpt-4o', { answer: 'one two three four', stallAfterTokens: 2 });
+    const controller = new AbortController();
+    const attempts: AttemptRecord[] = [];
+    const tokens: string[] = [];
+    const failure = await (async () => {
+      for await (const e of chain().stream({
+        messages,
+        signal: controller.signal,
+        onAttempt: (a) => attempts.push(a),
+      })) {
+        if (e.type === 'token') {
+          tokens.push(e.text);
+          if (tokens.length === 2) controller.abort();
+        }
+      }
+    })().catch((err: unknown) => err);
+    expect(failure).toMatchObject({ kind: 'aborted', model: 'gpt-4o' });
+    expect(attempts).toEqual([expect.objectContaining({ failure: 'aborted', estimated: true })]);
+    expect(fake.requests.map((q) => q.model)).toEqual(['gpt-4o']);
+  });
 });
