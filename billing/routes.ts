@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../app/config/index.js';
+import { type Database, withTenant } from '../app/db/index.js';
+import { type PaymentOutcome, settlePayment } from './payments.js';
+import { localDay } from './period.js';
+import { ZibalClient } from './zibal.js';
+
+export interface BillingRoutesOptions {
+  db: Database;
+  config: Config;
+}
+
+/** The part of the server's `request.auth` these routes use (set by the server's `authenticate` hook). */
+interface TenantAuth {
+  tenantId: string;
+}
+
+const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+
+const CallbackQuery = Type.Object({
+  trackId: Type.String({ pattern: '^[0-9]{1,20}$' }),
+  success: Type.Optional(Type.String({ maxLength: 8 })),
+  status: Type.Optional(Type.String({ maxLength: 8 })),
+  orderId: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+const InvoiceItem = Type.Object({
+  id: Type.String(),
+  periodStart: Type.String({ description: 'Billed day, YYYY-MM-DD in the billing time zone' }),
+  periodEnd: Type.String(),
+  tokens: Type.Integer(),
+  amountTomans: Type.String({
+    description: 'Decimal string with two places, including carried-forward amounts',
+  }),
+  carriedTomans: Type.String(),
+  status: Type.Union(
+    ['pending', 'link_created', 'emailed', 'paid', 'failed', 'carried_forward'].map((s) => Type.Literal(s)),
+  ),
+  payUrl: Type.Union([Type.String(), Type.Null()], { description: 'Zibal payment page while unpaid' }),
+  paidAt: Type.Union([Type.String(), Type.Null()]),
+  refNumber: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+});
+
+const UsageQuery = Type.Object({
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })),
+});
+
+const UsageItem = Type.Object({
+  day: Type.String({ description: 'YYYY-MM-DD in the billing time zone' }),
+  model: Type.String(),
+  inputTokens: Type.Integer(),
+  outputTokens: Type.Integer(),
+  requests: Type.Integer(),
+});
+
+function authOf(request: FastifyRequest): TenantAuth {
+  return (request as FastifyRequest & { auth: TenantAuth }).auth;
+}
+
+/**
+ * Billing routes, registered by the server under `/api/v1/billing`:
+ * - `GET /callback` — Zibal's redirect after payment (no auth: the customer's browser arrives from Zibal);
+ * - `GET /invoices`, `GET /usage` — the signed-in tenant's invoices and its usage by day and model.
+ */
+export async function billingRoutes(app: FastifyInstance, opts: BillingRoutesOptions): Promise<void> {
+  const { db, config } = opts;
+  const zibal = config.ZIBAL_MERCHANT
+    ? new ZibalClient({ merchant: config.ZIBAL_MERCHANT, baseUrl: config.ZIBAL_BASE_URL })
+    : undefined;
+  const billingPage = (outcome: PaymentOutcome) =>
+    `${config.publicBaseUrl.replace(/\/+$/, '')}/billing?payment=${outcome}`;
+  const authenticate = (
+    app as FastifyInstance & { authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void> }
+  ).authenticate;
+
+  app.get<{ Querystring: { trackId: string; success?: string; status?: string; orderId?: string } }>(
+    '/callback',
+    {
+      schema: {
+        summary:
+          'Zibal payment callback: verifies the payment with Zibal, then redirects to the billing page',
+        querystring: CallbackQuery,
+        response: { 302: Type.Null(), 400: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      let outcome: PaymentOutcome;
+      if (!zibal) {
+        request.log.error(
+          { trackId: request.query.trackId },
+          'payment callback but ZIBAL_MERCHANT is not set',
+        );
+        outcome = 'error';
+      } else {
+        outcome = await settlePayment(db.pool, zibal, request.query, request.log);
+      }
+      return reply.redirect(billingPage(outcome), 302);
+    },
+  );
+
+  app.get(
+    '/invoices',
+    {
+      onRequest: [authenticate],
+      schema: {
+        summary: "The tenant's invoices, newest first",
+        response: { 200: Type.Object({ invoices: Type.Array(InvoiceItem) }), 401: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { tenantId } = authOf(request);
+      const rows = await withTenant(db.pool, tenantId, async (client) => {
+        const result = await client.query(
+          `SELECT id::text, to_char(period_start, 'YYYY-MM-DD') AS period_start,
+                  to_char(period_end, 'YYYY-MM-DD') AS period_end, tokens, amount::text, carried_amount::text,
+                  status, payment_url, paid_at, ref_number, created_at
+             FROM tenant_invoice WHERE tenant_id = $1
+            ORDER BY period_start DESC LIMIT 400`,
+          [tenantId],
+        );
+        return result.rows;
+      });
+      return {
+        invoices: rows.map((r) => ({
+          id: r.id,
+          periodStart: r.period_start,
+          periodEnd: r.period_end,
+          tokens: Number(r.tokens),
+          amountTomans: r.amount,
+          carriedTomans: r.carried_amount,
+          status: r.status,
+          payUrl: r.status === 'paid' || r.status === 'carried_forward' ? null : (r.payment_url ?? null),
+          paidAt: r.paid_at ? (r.paid_at as Date).toISOString() : null,
+          refNumber: r.ref_number ?? null,
+          createdAt: (r.created_at as Date).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get<{ Querystring: { days?: number } }>(
+    '/usage',
+    {
+      onRequest: [authenticate],
+      schema: {
+        summary: "The tenant's token usage per day (billing time zone) and model",
+        querystring: UsageQuery,
+        response: {
+          200: Type.Object({ timeZone: Type.String(), from: Type.String(), usage: Type.Array(UsageItem) }),
+          400: ErrorBody,
+          401: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { tenantId } = authOf(request);
+      const days = request.query.days ?? 30;
+      const timeZone = config.BILLING_TIMEZONE;
+      const today = localDay(new Date(), timeZone);
+      const rows = await withTenant(db.pool, tenantId, async (client) => {
+        const result = await client.query(
+          `SELECT to_char((created_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS day, model,
+                  sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens,
+                  count(*)::int AS requests
+             FROM usage_ledger
+            WHERE tenant_id = $1 AND (created_at AT TIME ZONE $2)::date > ($3::date - $4::int)
+            GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
+          [tenantId, timeZone, today, days],
+        );
+        return result.rows;
+      });
+      const from = new Date(`${today}T00:00:00Z`);
+      from.setUTCDate(from.getUTCDate() - days + 1);
+      return {
+        timeZone,
+        from: from.toISOString().slice(0, 10),
+        usage: rows.map((r) => ({
+          day: r.day,
+          model: r.model,
+          inputTokens: Number(r.input_tokens),
+          outputTokens: Number(r.output_tokens),
+          requests: Number(r.requests),
+        })),
+      };
+    },
+  );
+}
