@@ -1,0 +1,74 @@
+import type { ResolvedPrometheusParams } from '../params.js';
+import { eq, external, upSeries } from '../promql.js';
+import { inputExternalSeries } from '../promtool.js';
+import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
+
+export function podDown(p: ResolvedPrometheusParams): AlertRule {
+  return alertRule(
+    {
+      alert: 'PodDown',
+      // A target exists while its pod exists; `up == 0` means the pod is there but does not answer.
+      expr: eq(external(upSeries, { job: p.jobName }), 0),
+      // Two minutes: longer than a normal restart's readiness gap, short enough to page before users notice.
+      for: '2m',
+      severity: 'critical',
+      annotations: {
+        summary: 'Backend pod {{ $labels.pod }} is down',
+        description:
+          'Prometheus could not scrape {{ $labels.pod }} ({{ $labels.instance }}) in namespace {{ $labels.namespace }} for 2 minutes.',
+        runbook_url: runbookUrl('PodDown', p.runbookBaseUrl),
+      },
+    },
+    (rule) => {
+      const target = {
+        job: p.jobName,
+        instance: '10.42.0.17:8000',
+        namespace: p.namespace,
+        pod: 'docuchat-backend-7d9f8b6c5d-x2x9q',
+      };
+      const healthy = { ...target, instance: '10.42.0.18:8000', pod: 'docuchat-backend-7d9f8b6c5d-k4j7m' };
+      const expand = (text: string) =>
+        text
+          .replaceAll('{{ $labels.pod }}', target.pod)
+          .replaceAll('{{ $labels.instance }}', target.instance)
+          .replaceAll('{{ $labels.namespace }}', target.namespace);
+      return [
+        {
+          name: 'PodDown stays quiet while every pod answers',
+          interval: '1m',
+          input_series: [
+            inputExternalSeries(upSeries, target, '1x10'),
+            inputExternalSeries(upSeries, healthy, '1x10'),
+          ],
+          alert_rule_test: [{ eval_time: '10m', alertname: rule.alert, exp_alerts: [] }],
+        },
+        {
+          name: 'PodDown waits for its for duration, then fires for the silent pod only',
+          interval: '1m',
+          // Up for 2 minutes, then down from minute 2 on.
+          input_series: [
+            inputExternalSeries(upSeries, target, '1 1 0x10'),
+            inputExternalSeries(upSeries, healthy, '1x12'),
+          ],
+          alert_rule_test: [
+            { eval_time: '3m', alertname: rule.alert, exp_alerts: [] },
+            {
+              eval_time: '5m',
+              alertname: rule.alert,
+              exp_alerts: [
+                {
+                  exp_labels: { severity: rule.labels.severity, ...target },
+                  exp_annotations: {
+                    summary: expand(rule.annotations.summary),
+                    description: expand(rule.annotations.description),
+                    runbook_url: rule.annotations.runbook_url,
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ];
+    },
+  );
+}
