@@ -106,29 +106,39 @@ function blockSegments(text: string, page: number, limit: number): Segment[] {
   return segments;
 }
 
-/** Pieces of at most `limit` tokens: the text itself when it fits, else word runs, else token runs. */
+/**
+ * Pieces of at most `limit` tokens: the text itself when it fits, else runs of whole words, else token runs.
+ * Word counts are added up (one encoding per word); each finished run is counted exactly and gives words back
+ * to the next run when a merge across a word boundary made the sum too small.
+ */
 function splitLongText(text: string, limit: number): string[] {
   if (countTokens(text) <= limit) return [text];
   const pieces: string[] = [];
-  let current = '';
-  let currentTokens = 0;
+  let words: string[] = [];
+  let wordsTokens = 0;
+  let emitted: string[] = [];
+  const emit = () => {
+    while (words.length > 1 && countTokens(words.join('')) > limit) {
+      const last = words.pop()!;
+      emitted.unshift(last);
+    }
+    if (words.length > 0) pieces.push(words.join(''));
+    words = emitted;
+    wordsTokens = words.reduce((sum, word) => sum + countTokens(word), 0);
+    emitted = [];
+  };
   for (const word of text.match(WORD) ?? []) {
     const wordTokens = countTokens(word);
     if (wordTokens > limit) {
-      if (current !== '') pieces.push(current);
+      while (words.length > 0) emit();
       pieces.push(...splitByTokens(word, limit));
-      current = '';
-      currentTokens = 0;
-    } else if (currentTokens + wordTokens > limit) {
-      pieces.push(current);
-      current = word;
-      currentTokens = wordTokens;
-    } else {
-      current += word;
-      currentTokens += wordTokens;
+      continue;
     }
+    if (wordsTokens + wordTokens > limit) emit();
+    words.push(word);
+    wordsTokens += wordTokens;
   }
-  if (current !== '') pieces.push(current);
+  while (words.length > 0) emit();
   return pieces;
 }
 
@@ -174,7 +184,7 @@ function chunkSection(section: Section, limit: number, overlapTokens: number, ou
     }
     if (tokens > limit) {
       // One segment that is over the limit only once joined: cut it smaller and try again.
-      const smaller = splitByTokens(segments[i]!.text, Math.max(1, Math.floor(limit * 0.9)));
+      const smaller = splitLongText(segments[i]!.text, Math.max(1, Math.floor(limit * 0.9)));
       const replaced = smaller.map((text, k) => ({
         text,
         page: segments[i]!.page,

@@ -13,6 +13,7 @@ export function sanitizeFilename(raw: string, fallback = 'document'): string {
   const base = raw.split(/[/\\]/).pop() ?? '';
   let name = base
     .normalize('NFC')
+    .replace(/[\t\n\r]/g, ' ')
     .replace(UNSAFE, '')
     .replace(/\s+/g, ' ')
     .trim()

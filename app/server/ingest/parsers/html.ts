@@ -77,7 +77,7 @@ function markedTextToBlocks(text: string): ParsedBlock[] {
   const trail = new HeadingTrail();
   const blocks: ParsedBlock[] = [];
   for (const paragraph of splitParagraphs(text)) {
-    const heading = new RegExp(`^\\s*${HEADING_MARK}([1-6])([^]*)$`).exec(paragraph);
+    const heading = new RegExp(`^\\s*${HEADING_MARK}([1-6])([\\s\\S]*)$`).exec(paragraph);
     if (heading) {
       const title = heading[2]!.replace(/\s+/g, ' ').trim();
       if (title === '') continue;

@@ -1,10 +1,12 @@
 /**
  * PDF → pages of blocks, through unpdf (PDF.js). Text is read page by page so progress can be reported, the
  * parse can be aborted between pages, and each page's resources are released before the next one.
- * PDF.js puts right-to-left runs (Persian, stored in visual order in PDFs) back into logical order and maps
- * Arabic presentation forms to ordinary letters.
+ * PDF.js puts right-to-left runs (Persian, stored in visual order in PDFs) back into logical order; shaped
+ * presentation forms are mapped back to letters here, with the ZWNJs their shapes reveal. PDF.js drops ZWNJ
+ * itself (an invisible format character), so a PDF that maps its glyphs to plain letters loses its ZWNJs.
  */
 import { getDocumentProxy } from 'unpdf';
+import { unshapePresentationForms } from '../arabic-forms.js';
 import { DEFAULT_MAX_PAGES, type ParsedPage, type ParseOptions } from '../document.js';
 import { DocumentParseError } from '../errors.js';
 import { normalizeText } from '../text.js';
@@ -41,7 +43,9 @@ export async function parsePdf(buffer: Buffer, options: ParseOptions = {}): Prom
     for (let number = 1; number <= total; number++) {
       options.signal?.throwIfAborted();
       const page = await pdf.getPage(number);
-      const content = await page.getTextContent();
+      // PDF.js' own normalisation maps SOME presentation forms to letters, which erases the shapes that show
+      // where ZWNJs were; unshapePresentationForms does it all, and the rest of that normalisation below.
+      const content = await page.getTextContent({ disableNormalization: true });
       page.cleanup();
       const blocks = linesToParagraphs(itemsToLines(content.items)).map((text) => ({
         text,
@@ -118,7 +122,10 @@ function linesToParagraphs(lines: TextLine[]): string[] {
     current = [];
   };
   for (const line of lines) {
-    const text = line.text.trim();
+    const text = unshapePresentationForms(line.text)
+      .replace(/[\u00a0\u2000-\u200a\u202f]/g, ' ')
+      .replace(/[\ufb00-\ufb4f]/g, (ligature) => ligature.normalize('NFKC'))
+      .trim();
     const gap = previous ? Math.abs(previous.y - line.y) : 0;
     const lineHeight = Math.max(line.height, previous?.height ?? 0, 1);
     if (text === '' || (previous && gap > lineHeight * 1.6)) flush();
