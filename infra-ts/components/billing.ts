@@ -1,0 +1,71 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { componentLabels, resourceNames } from '../names.js';
+import type { StackConfig } from '../stack-config.js';
+import { backendEnvironment } from './backend.js';
+import {
+  imageName,
+  podSecurityContext,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  scratchVolume,
+} from './workload-parts.js';
+
+export interface BillingProps {
+  readonly config: StackConfig;
+}
+
+/**
+ * The daily billing run: the backend image with the billing command, never two runs at once (Forbid), in the
+ * billing time zone. The job is idempotent per day, so a retry after a failure is safe.
+ */
+export class Billing extends Construct {
+  constructor(scope: Construct, id: string, props: BillingProps) {
+    super(scope, id);
+    const { config } = props;
+    const labels = componentLabels('billing');
+    const env = backendEnvironment(config);
+
+    new k8s.KubeCronJob(this, 'cronjob', {
+      metadata: { name: resourceNames.billing, labels },
+      spec: {
+        schedule: config.billing.schedule,
+        timeZone: config.billing.timeZone,
+        concurrencyPolicy: 'Forbid',
+        // A run missed by more than an hour waits for the next day rather than billing at noon.
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: 3600,
+            template: {
+              metadata: { labels },
+              spec: {
+                restartPolicy: 'Never',
+                automountServiceAccountToken: false,
+                securityContext: podSecurityContext(1000),
+                containers: [
+                  {
+                    name: 'billing',
+                    image: imageName(config.images.backend),
+                    command: ['node', 'build/billing/main.js'],
+                    args: [...config.billing.args],
+                    envFrom: [{ configMapRef: { name: resourceNames.backendConfig } }],
+                    env: env.secretEnv,
+                    resources: resourceRequirements(config.billing.resources),
+                    securityContext: restrictedContainerSecurityContext(),
+                    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                  },
+                ],
+                volumes: [scratchVolume('tmp')],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Typed factories for the parts every DocuChat workload shares: the restricted security context, resources
+ * from stack configuration, image references and the writable scratch volumes a read-only root needs.
+ */
+import { k8s } from 'cdk8s-plus-28';
+
+export interface ImageRef {
+  readonly repository: string;
+  readonly tag: string;
+}
+
+export interface ResourceSpec {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export function imageName(image: ImageRef): string {
+  return `${image.repository}:${image.tag}`;
+}
+
+export function resourceRequirements(spec: ResourceSpec): k8s.ResourceRequirements {
+  return {
+    requests: {
+      cpu: k8s.Quantity.fromString(spec.requests.cpu),
+      memory: k8s.Quantity.fromString(spec.requests.memory),
+    },
+    limits: {
+      cpu: k8s.Quantity.fromString(spec.limits.cpu),
+      memory: k8s.Quantity.fromString(spec.limits.memory),
+    },
+  };
+}
+
+/**
+ * The container half of the restricted Pod Security Standard: no privilege escalation, no capabilities, a
+ * read-only root file system (writable paths are emptyDir or PVC mounts).
+ */
+export function restrictedContainerSecurityContext(): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+  };
+}
+
+/**
+ * The pod half: a fixed non-root user (the one the image was built for, so its files are readable) and the
+ * group that owns mounted volumes.
+ */
+export function podSecurityContext(uid: number, fsGroup: number = uid): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** An emptyDir volume for a path the process must write (the root file system is read-only). */
+export function scratchVolume(name: string, sizeLimit = '256Mi'): k8s.Volume {
+  return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+}
+
+export function httpProbe(path: string, port: string | number, periodSeconds = 10): k8s.Probe {
+  return {
+    httpGet: {
+      path,
+      port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port),
+    },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold: 3,
+  };
+}
+
+export function execProbe(command: string[], periodSeconds = 10): k8s.Probe {
+  return { exec: { command }, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 };
+}
