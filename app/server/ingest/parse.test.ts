@@ -300,3 +300,16 @@ describe('parseDocument: text and CSV', () => {
     await expectReason(parseDocument('text', windows1256), 'unsupported', /UTF-8/);
   });
 });
+
+describe('parseDocument: long PDF paragraphs', () => {
+  it('joins wrapped lines back into one paragraph, in Persian too', async () => {
+    const english = 'The nightly backup is verified by restoring it into a scratch database. '
+      .repeat(6)
+      .trim();
+    const persian = Array.from({ length: 12 }, () => 'پشتیبان‌گیری شبانه با بازگردانی آزمایش می‌شود.').join(
+      ' ',
+    );
+    const doc = await parseDocument('pdf', buildPdf([`${english}\n\n${persian}`]));
+    expect(texts(doc)).toEqual([english, persian]);
+  });
+});
