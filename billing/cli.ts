@@ -125,7 +125,13 @@ export async function runBillingCli(
     io.printError('--source prometheus needs PROMETHEUS_URL (e.g. http://docuchat-prometheus:9090)');
     return 2;
   }
-  const db = await openDatabase(config);
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase(config);
+  } catch (error) {
+    io.printError(`Billing job failed: cannot open the database: ${(error as Error).message}`);
+    return 1;
+  }
   try {
     if (args.command === 'reconcile') {
       const day = args.day ?? previousDay(new Date(), config.BILLING_TIMEZONE);

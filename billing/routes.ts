@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Config } from '../app/config/index.js';
 import { type Database, withTenant } from '../app/db/index.js';
 import { type PaymentOutcome, settlePayment } from './payments.js';
-import { localDay } from './period.js';
+import { localDay, parseDay, startOfDay } from './period.js';
 import { ZibalClient } from './zibal.js';
 
 export interface BillingRoutesOptions {
@@ -43,9 +43,14 @@ const InvoiceItem = Type.Object({
   createdAt: Type.String(),
 });
 
+const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' });
 const UsageQuery = Type.Object({
-  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })),
+  from: Type.Optional(Day),
+  to: Type.Optional(Day),
 });
+/** Days shown when `from` is not given, and the longest range one request may ask for. */
+const DEFAULT_USAGE_DAYS = 30;
+const MAX_USAGE_DAYS = 366;
 
 const UsageItem = Type.Object({
   day: Type.String({ description: 'YYYY-MM-DD in the billing time zone' }),
@@ -140,7 +145,7 @@ export async function billingRoutes(app: FastifyInstance, opts: BillingRoutesOpt
     },
   );
 
-  app.get<{ Querystring: { days?: number } }>(
+  app.get<{ Querystring: { from?: string; to?: string } }>(
     '/usage',
     {
       onRequest: [authenticate],
@@ -148,34 +153,47 @@ export async function billingRoutes(app: FastifyInstance, opts: BillingRoutesOpt
         summary: "The tenant's token usage per day (billing time zone) and model",
         querystring: UsageQuery,
         response: {
-          200: Type.Object({ timeZone: Type.String(), from: Type.String(), usage: Type.Array(UsageItem) }),
+          200: Type.Object({ timeZone: Type.String(), from: Day, to: Day, usage: Type.Array(UsageItem) }),
           400: ErrorBody,
           401: ErrorBody,
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { tenantId } = authOf(request);
-      const days = request.query.days ?? 30;
       const timeZone = config.BILLING_TIMEZONE;
-      const today = localDay(new Date(), timeZone);
+      let to: string;
+      let from: string;
+      try {
+        to = request.query.to ?? localDay(new Date(), timeZone);
+        from = request.query.from ?? addDays(to, 1 - DEFAULT_USAGE_DAYS);
+        parseDay(to);
+        parseDay(from);
+      } catch (error) {
+        return reply.code(400).send({ error: 'bad_request', message: (error as Error).message });
+      }
+      if (from > to || addDays(from, MAX_USAGE_DAYS - 1) < to) {
+        return reply.code(400).send({
+          error: 'bad_request',
+          message: `from must not be after to, and the range at most ${MAX_USAGE_DAYS} days`,
+        });
+      }
       const rows = await withTenant(db.pool, tenantId, async (client) => {
         const result = await client.query(
           `SELECT to_char((created_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS day, model,
                   sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens,
                   count(*)::int AS requests
              FROM usage_ledger
-            WHERE tenant_id = $1 AND (created_at AT TIME ZONE $2)::date > ($3::date - $4::int)
+            WHERE tenant_id = $1 AND created_at >= $3 AND created_at < $4
             GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
-          [tenantId, timeZone, today, days],
+          [tenantId, timeZone, startOfDay(from, timeZone), startOfDay(addDays(to, 1), timeZone)],
         );
         return result.rows;
       });
-      const from = new Date(`${today}T00:00:00Z`);
-      from.setUTCDate(from.getUTCDate() - days + 1);
       return {
         timeZone,
-        from: from.toISOString().slice(0, 10),
+        from,
+        to,
         usage: rows.map((r) => ({
           day: r.day,
           model: r.model,
@@ -186,4 +204,9 @@ export async function billingRoutes(app: FastifyInstance, opts: BillingRoutesOpt
       };
     },
   );
+}
+
+function addDays(day: string, days: number): string {
+  const { year, month, date } = parseDay(day);
+  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
 }
