@@ -1,11 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
+import { billingRoutes } from '../../billing/routes.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
 import { buildApp } from './app.js';
 import { createCache } from './cache/index.js';
+import { ChatService } from './chat/service.js';
+import { IngestionWorker } from './documents/ingestion-worker.js';
+import { countChunksByTenant } from './documents/repository.js';
+import { createEmbedder } from './embeddings/create-embedder.js';
+import { createChatBackend } from './llm/create-chat-backend.js';
 import { loggerOptions } from './logger.js';
 import { createServerMetrics } from './metrics.js';
+import chatRoutes from './routes/chat.js';
+import conversationRoutes from './routes/conversations.js';
+import documentRoutes from './routes/documents.js';
 import { resolveJwtSecret } from './secrets.js';
 
 export interface RunningDocuChat {
@@ -36,6 +45,34 @@ export async function startDocuChat(
   const db = await openDatabase(config);
   const cache = createCache(config.REDIS_URL, logger);
   const metrics = createServerMetrics();
+  const embedder = createEmbedder(config);
+  const chain = createChatBackend(config);
+  const chat = new ChatService({ pool: db.pool, cache, embedder, chain, metrics, config });
+  const tenantSlugs = new Map<string, string>();
+  const slugOf = async (tenantId: string) => {
+    let slug = tenantSlugs.get(tenantId);
+    if (!slug) {
+      const { rows } = await db.pool.query<{ slug: string }>('SELECT slug FROM tenants WHERE id = $1', [
+        tenantId,
+      ]);
+      slug = rows[0]?.slug ?? tenantId;
+      tenantSlugs.set(tenantId, slug);
+    }
+    return slug;
+  };
+  const worker = new IngestionWorker({
+    pool: db.pool,
+    embedder,
+    logger,
+    chunkTokens: config.CHUNK_TOKENS,
+    overlapTokens: config.CHUNK_OVERLAP_TOKENS,
+    onChunksStored: (tenantId, count) => {
+      void slugOf(tenantId).then((tenant) => metrics.documentChunksTotal.inc({ tenant }, count));
+    },
+  });
+  // The gauge reflects what is stored, also after a restart.
+  for (const { slug, chunks } of await countChunksByTenant(db.pool))
+    metrics.documentChunksTotal.set({ tenant: slug }, chunks);
   let app: FastifyInstance | undefined;
   try {
     app = await buildApp({
@@ -45,14 +82,32 @@ export async function startDocuChat(
       metrics,
       logger,
       jwtSecret: resolveJwtSecret(config.JWT_SECRET, config.dataDir, logger),
-      llmHealth: () => 'ok',
+      llmHealth: () => {
+        const breaker = chain.breaker;
+        return breaker && chain.models.every((m) => !breaker.canAttempt(m)) ? 'degraded' : 'ok';
+      },
+      extraRoutes: async (api) => {
+        await api.register(documentRoutes, {
+          prefix: '/documents',
+          pool: db.pool,
+          maxUploadBytes: config.MAX_UPLOAD_BYTES,
+          onUploaded: () => worker.kick(),
+          onDeleted: (tenant, chunks) => metrics.documentChunksTotal.dec({ tenant }, chunks),
+        });
+        await api.register(chatRoutes, { chat });
+        await api.register(conversationRoutes, { prefix: '/conversations', pool: db.pool });
+        await api.register(billingRoutes, { prefix: '/billing', db, config });
+      },
     });
     app.addHook('onClose', async () => {
+      await worker.stop();
       await cache.close();
       await db.close();
     });
     await app.listen({ host: config.HOST, port: config.PORT });
+    worker.start();
   } catch (error) {
+    await worker.stop();
     await app?.close();
     await cache.close();
     await db.close();

@@ -1,0 +1,129 @@
+import type { Queryable } from '../../db/index.js';
+
+export interface Citation {
+  n: number;
+  document_id: string;
+  document_name: string;
+  chunk_id: string;
+  page: number | null;
+  page_end: number | null;
+  heading_path: string[];
+  snippet: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[];
+  model: string | null;
+  fallback: boolean;
+  incomplete: boolean;
+  error: string | null;
+  created_at: string;
+}
+
+export async function createConversation(db: Queryable, tenantId: string, userId: string, title: string) {
+  const { rows } = await db.query<{ id: string }>(
+    'INSERT INTO conversations (tenant_id, user_id, title) VALUES ($1, $2, $3) RETURNING id',
+    [tenantId, userId, title],
+  );
+  return rows[0]!.id;
+}
+
+export async function conversationExists(db: Queryable, tenantId: string, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    id,
+  ]);
+  return Boolean(rowCount);
+}
+
+export async function listConversations(db: Queryable, tenantId: string) {
+  const { rows } = await db.query<{
+    id: string;
+    title: string;
+    created_at: Date;
+    updated_at: Date;
+    messages: number;
+  }>(
+    `SELECT c.id, c.title, c.created_at, c.updated_at,
+            (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id) AS messages
+       FROM conversations c WHERE c.tenant_id = $1 ORDER BY c.updated_at DESC, c.id LIMIT 200`,
+    [tenantId],
+  );
+  return rows.map((r) => ({
+    ...r,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  }));
+}
+
+export async function getMessages(
+  db: Queryable,
+  tenantId: string,
+  conversationId: string,
+): Promise<StoredMessage[]> {
+  const { rows } = await db.query<Omit<StoredMessage, 'created_at'> & { created_at: Date }>(
+    `SELECT id, role, content, citations, model, fallback, incomplete, error, created_at
+       FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at, id`,
+    [tenantId, conversationId],
+  );
+  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
+}
+
+export async function getConversation(db: Queryable, tenantId: string, id: string) {
+  const { rows } = await db.query<{ id: string; title: string; created_at: Date; updated_at: Date }>(
+    'SELECT id, title, created_at, updated_at FROM conversations WHERE tenant_id = $1 AND id = $2',
+    [tenantId, id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    ...row,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    messages: await getMessages(db, tenantId, id),
+  };
+}
+
+export async function deleteConversation(db: Queryable, tenantId: string, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM conversations WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    id,
+  ]);
+  return Boolean(rowCount);
+}
+
+export async function insertMessage(
+  db: Queryable,
+  m: {
+    tenantId: string;
+    conversationId: string;
+    role: 'user' | 'assistant';
+    content: string;
+    citations?: Citation[];
+    model?: string | null;
+    fallback?: boolean;
+    incomplete?: boolean;
+    error?: string | null;
+  },
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO messages (tenant_id, conversation_id, role, content, citations, model, fallback, incomplete, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [
+      m.tenantId,
+      m.conversationId,
+      m.role,
+      m.content,
+      JSON.stringify(m.citations ?? []),
+      m.model ?? null,
+      m.fallback ?? false,
+      m.incomplete ?? false,
+      m.error ?? null,
+    ],
+  );
+  await db.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [m.conversationId]);
+  return rows[0]!.id;
+}

@@ -1,0 +1,101 @@
+import type pg from 'pg';
+import type { Queryable } from '../../db/index.js';
+import type { DocumentSummary } from '../schemas/documents.js';
+
+const SUMMARY_COLUMNS = `id, name, kind, mime_type, size_bytes, status, error, pages_total AS pages, pages_done,
+  chunks_total AS chunks, chunks_done, tokens, created_at, updated_at`;
+
+interface SummaryRow extends Omit<DocumentSummary, 'created_at' | 'updated_at'> {
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const toSummary = (row: SummaryRow): DocumentSummary => ({
+  ...row,
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+});
+
+export async function listDocuments(db: Queryable, tenantId: string): Promise<DocumentSummary[]> {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM documents WHERE tenant_id = $1 ORDER BY created_at DESC, id`,
+    [tenantId],
+  );
+  return rows.map(toSummary);
+}
+
+export async function getDocument(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+): Promise<DocumentSummary | undefined> {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, id],
+  );
+  return rows[0] && toSummary(rows[0]);
+}
+
+export async function findBySha256(db: Queryable, tenantId: string, sha256: string) {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM documents WHERE tenant_id = $1 AND sha256 = $2`,
+    [tenantId, sha256],
+  );
+  return rows[0] && toSummary(rows[0]);
+}
+
+export interface NewDocument {
+  tenantId: string;
+  userId: string;
+  name: string;
+  kind: string;
+  mimeType: string;
+  sizeBytes: number;
+  sha256: string;
+  pagesTotal: number;
+}
+
+/** Inserts the document as `processing` with its ingestion job, or returns undefined when a twin won a race. */
+export async function createDocumentWithJob(
+  db: Queryable,
+  doc: NewDocument,
+  parsedJson: string,
+): Promise<DocumentSummary | undefined> {
+  const { rows } = await db.query<SummaryRow>(
+    `INSERT INTO documents (tenant_id, uploaded_by, name, kind, mime_type, size_bytes, sha256, pages_total)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (tenant_id, sha256) DO NOTHING
+     RETURNING ${SUMMARY_COLUMNS}`,
+    [doc.tenantId, doc.userId, doc.name, doc.kind, doc.mimeType, doc.sizeBytes, doc.sha256, doc.pagesTotal],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  await db.query('INSERT INTO ingestion_jobs (tenant_id, document_id, content) VALUES ($1, $2, $3)', [
+    doc.tenantId,
+    row.id,
+    Buffer.from(parsedJson, 'utf8'),
+  ]);
+  return toSummary(row);
+}
+
+/** Deletes a document and (by cascade) its chunks and job; returns how many chunks went with it. */
+export async function deleteDocument(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+): Promise<number | undefined> {
+  const { rows } = await db.query<{ chunks: number }>(
+    `DELETE FROM documents WHERE tenant_id = $1 AND id = $2
+     RETURNING (SELECT count(*)::int FROM chunks WHERE document_id = $2) AS chunks`,
+    [tenantId, id],
+  );
+  return rows[0]?.chunks;
+}
+
+/** Stored chunks per tenant slug, for `document_chunks_total` at start-up. */
+export async function countChunksByTenant(pool: pg.Pool): Promise<Array<{ slug: string; chunks: number }>> {
+  const { rows } = await pool.query<{ slug: string; chunks: number }>(
+    `SELECT t.slug, count(c.id)::int AS chunks FROM tenants t JOIN chunks c ON c.tenant_id = t.id GROUP BY t.slug`,
+  );
+  return rows;
+}

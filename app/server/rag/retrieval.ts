@@ -1,0 +1,133 @@
+import type { PoolClient } from 'pg';
+
+export interface RetrievedChunk {
+  chunkId: string;
+  documentId: string;
+  documentName: string;
+  content: string;
+  pageStart: number | null;
+  pageEnd: number | null;
+  headingPath: string[];
+  /** Cosine similarity of the chunk to the question, when the vector search found it. */
+  similarity: number | null;
+  /** True when the full-text search matched the question's words. */
+  textMatch: boolean;
+  /** Reciprocal-rank-fusion score; higher is better. */
+  score: number;
+}
+
+export interface RetrievalOptions {
+  tenantId: string;
+  queryText: string;
+  queryVector: number[];
+  topK: number;
+  /** Least cosine similarity for a vector-only hit to count as relevant. */
+  minSimilarity: number;
+}
+
+/** RRF's k: dampens the weight of top ranks so neither list dominates (the usual value from the paper). */
+const RRF_K = 60;
+
+/**
+ * Hybrid retrieval in Postgres alone: the nearest chunks by cosine distance (HNSW) and the best full-text
+ * matches (`simple` configuration, so Persian words match as written), merged by reciprocal rank fusion.
+ *
+ * Runs inside a tenant transaction. The HNSW scan is iterative (pgvector ≥ 0.8): with many tenants in one index,
+ * the scan goes on past the first candidates until it has `topK` of this tenant's chunks, so a small tenant's
+ * results are never starved by a large one's.
+ */
+export async function retrieveChunks(
+  client: PoolClient,
+  options: RetrievalOptions,
+): Promise<RetrievedChunk[]> {
+  const candidates = Math.max(options.topK * 4, 20);
+  await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+  await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(candidates, 40)}`);
+  const { rows } = await client.query<{
+    id: string;
+    document_id: string;
+    name: string;
+    content: string;
+    page_start: number | null;
+    page_end: number | null;
+    heading_path: string[];
+    similarity: number | null;
+    text_match: boolean;
+    score: number;
+  }>(
+    `WITH vec AS MATERIALIZED (
+        SELECT id, embedding <=> $2::vector AS distance
+          FROM chunks WHERE tenant_id = $1
+         ORDER BY embedding <=> $2::vector LIMIT $4
+     ), vec_ranked AS (
+        SELECT id, distance, row_number() OVER (ORDER BY distance) AS r FROM vec
+     ), txt AS (
+        SELECT c.id, row_number() OVER (ORDER BY ts_rank_cd(c.tsv, q) DESC, c.id) AS r
+          FROM chunks c, to_tsquery('simple', $3) q
+         WHERE $3 <> '' AND c.tenant_id = $1 AND c.tsv @@ q
+         ORDER BY ts_rank_cd(c.tsv, q) DESC, c.id LIMIT $4
+     ), fused AS (
+        SELECT coalesce(v.id, t.id) AS id,
+               1 - v.distance AS similarity,
+               t.id IS NOT NULL AS text_match,
+               coalesce(1.0 / ($5 + v.r), 0) + coalesce(1.0 / ($5 + t.r), 0) AS score
+          FROM vec_ranked v FULL JOIN txt t ON t.id = v.id
+     )
+     SELECT c.id, c.document_id, d.name, c.content, c.page_start, c.page_end, c.heading_path,
+            f.similarity, f.text_match, f.score::float8 AS score
+       FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
+      WHERE c.tenant_id = $1 AND (f.text_match OR f.similarity >= $6)
+      ORDER BY f.score DESC, c.id
+      LIMIT $7`,
+    [
+      options.tenantId,
+      `[${options.queryVector.join(',')}]`,
+      anyWordQuery(options.queryText),
+      candidates,
+      RRF_K,
+      options.minSimilarity,
+      options.topK,
+    ],
+  );
+  return rows.map((r) => ({
+    chunkId: r.id,
+    documentId: r.document_id,
+    documentName: r.name,
+    content: r.content,
+    pageStart: r.page_start,
+    pageEnd: r.page_end,
+    headingPath: r.heading_path,
+    similarity: r.similarity,
+    textMatch: r.text_match,
+    score: r.score,
+  }));
+}
+
+// Words too common to signal relevance on their own (English and Persian).
+const STOP_WORDS = new Set(
+  (
+    'the and for are was were with that this what which who whom how why when where does did from into about ' +
+    'have has had not you your our their its can could would should will shall may might there here them they ' +
+    'است این آن که را از به با در برای چه چی چیست کدام چگونه چطور یک هم تا اما یا هر می نمی شود بود های ها'
+  ).split(' '),
+);
+
+/**
+ * A full-text query matching chunks that contain ANY meaningful word of the question (ranked by how many and how
+ * close), instead of websearch's ALL-words, which a natural-language question rarely satisfies.
+ */
+export function anyWordQuery(text: string): string {
+  const words = new Set<string>();
+  for (const match of text
+    .normalize('NFC')
+    .toLowerCase()
+    .matchAll(/[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu)) {
+    // ZWNJ splits words here as it does in the `simple` parser, so both sides agree.
+    const word = match[0];
+    if (word.length >= 3 && !STOP_WORDS.has(word)) words.add(word);
+  }
+  return [...words]
+    .slice(0, 32)
+    .map((w) => `'${w.replaceAll("'", "''")}'`)
+    .join(' | ');
+}
