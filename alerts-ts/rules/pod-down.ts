@@ -15,7 +15,7 @@ export function podDown(p: ResolvedPrometheusParams): AlertRule {
       annotations: {
         summary: 'Backend pod {{ $labels.pod }} is down',
         description:
-          'Prometheus could not scrape {{ $labels.pod }} ({{ $labels.instance }}) in namespace {{ $labels.namespace }} for 2 minutes.',
+          'Prometheus cannot scrape {{ $labels.pod }} ({{ $labels.instance }}) in namespace {{ $labels.namespace }}: the pod exists but its metrics endpoint does not answer.',
         runbook_url: runbookUrl('PodDown', p.runbookBaseUrl),
       },
     },
