@@ -94,7 +94,8 @@ export class DocuChatNetworkPolicies extends Construct {
       {
         component: 'frontend',
         ingress: [{ from: [ingressController], ports: tcp(FRONTEND_PORT) }],
-        egress: [],
+        // The web server may proxy API calls to the backend Service (same-origin setups without the Ingress).
+        egress: [{ to: [pods('backend')], ports: tcp(DEFAULT_PORT) }, dns],
       },
       {
         component: 'postgresql',

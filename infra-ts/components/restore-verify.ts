@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
-import { BACKUP_DIR, restoreVerifyScript } from './backup-scripts.js';
+import { BACKUP_DIR, restoreVerifyScript, SCRATCH_DIR } from './backup-scripts.js';
 import { POSTGRES_UID } from './postgresql.js';
 import {
   imageName,
@@ -54,7 +54,7 @@ export class RestoreVerify extends Construct {
                     securityContext: restrictedContainerSecurityContext(),
                     volumeMounts: [
                       { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
-                      { name: 'scratch', mountPath: '/scratch' },
+                      { name: 'scratch', mountPath: SCRATCH_DIR },
                       { name: 'tmp', mountPath: '/tmp' },
                     ],
                   },

@@ -1,0 +1,87 @@
+/**
+ * The Pulumi program: reads the stack's configuration and secrets, creates the Secret `docuchat-secrets`,
+ * builds the same cdk8s app `npm run synth:k8s` renders and applies each of its objects.
+ */
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { type KubeObject, synthesizeStack } from '../chart.js';
+import { componentLabels, resourceNames } from '../names.js';
+import { renderObservability } from '../observability.js';
+import { parseStackConfig, type StackConfig } from '../stack-config.js';
+import { projectValues } from '../stack-files.js';
+import { isProtected } from './protection.js';
+import { resourceClassFor } from './resource-kinds.js';
+import { secretData } from './secret.js';
+
+export interface DocuChatStack {
+  readonly config: StackConfig;
+  readonly objects: readonly KubeObject[];
+  readonly namespace: pulumi.CustomResource;
+  readonly secret: k8s.core.v1.Secret;
+  /** Every applied object's Pulumi resource, in synthesis order (the Namespace first). */
+  readonly resources: readonly pulumi.CustomResource[];
+  readonly appUrl: string;
+  readonly grafanaUrl: string;
+}
+
+/** Objects the pods read at start; creating them first spares a round of crash-looping pods. */
+const PREREQUISITE_KINDS = new Set([
+  'ConfigMap',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'PersistentVolumeClaim',
+]);
+
+export function deployDocuChat(): DocuChatStack {
+  const config = parseStackConfig(pulumi.getStack(), projectValues(pulumi.runtime.allConfig()));
+  const objects = synthesizeStack(config, renderObservability);
+
+  const [namespaceObject, ...namespaced] = objects;
+  if (namespaceObject?.kind !== 'Namespace') throw new Error('synthesis must start with the Namespace');
+  const apply = (object: KubeObject, dependsOn: pulumi.Resource[]) => {
+    const protect = isProtected(object);
+    const ResourceClass = resourceClassFor(object.apiVersion, object.kind);
+    return new ResourceClass(
+      object.metadata.name,
+      { ...object },
+      {
+        dependsOn,
+        ...(protect ? { protect: true, retainOnDelete: true } : {}),
+      },
+    );
+  };
+  const namespace = apply(namespaceObject, []);
+
+  const secret = new k8s.core.v1.Secret(
+    resourceNames.secret,
+    {
+      metadata: {
+        name: resourceNames.secret,
+        namespace: config.namespace,
+        labels: componentLabels('backend'),
+      },
+      type: 'Opaque',
+      stringData: secretData(config),
+    },
+    { dependsOn: [namespace] },
+  );
+
+  const prerequisites = namespaced
+    .filter((o) => PREREQUISITE_KINDS.has(o.kind))
+    .map((o) => apply(o, [namespace]));
+  const rest = namespaced
+    .filter((o) => !PREREQUISITE_KINDS.has(o.kind))
+    .map((o) => apply(o, [namespace, secret, ...prerequisites]));
+
+  const scheme = config.tls.enabled ? 'https' : 'http';
+  return {
+    config,
+    objects,
+    namespace,
+    secret,
+    resources: [namespace, ...prerequisites, ...rest],
+    appUrl: `${scheme}://${config.domains.app}`,
+    grafanaUrl: `${scheme}://${config.domains.grafana}`,
+  };
+}
