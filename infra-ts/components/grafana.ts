@@ -102,6 +102,8 @@ export class Grafana extends Construct {
                   { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
                   { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
                   { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+                  // Logs to stdout only: the root file system is read-only, so no /var/log/grafana.
+                  { name: 'GF_LOG_MODE', value: 'console' },
                   { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
                 ],
                 resources: resourceRequirements(config.grafana.resources),

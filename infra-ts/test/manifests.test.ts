@@ -47,6 +47,12 @@ describe('agreed names and labels', () => {
     expect(objectsOf('dev').find((o) => o.kind === 'Namespace')?.metadata.name).toBe('docuchat-dev');
   });
 
+  it('names every object explicitly, never from a construct-path hash', () => {
+    for (const object of [...prod, ...objectsOf('dev')]) {
+      expect(object.metadata.name, object.kind).toMatch(/^docuchat(-[a-z]+)*$/);
+    }
+  });
+
   it('labels every pod with name, part-of and its component', () => {
     const expectations: Array<[string, string, Parameters<typeof componentLabels>[0]]> = [
       ['Deployment', 'docuchat-backend', 'backend'],
