@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type RunningDocuChat, startDocuChat } from '../../app/server/start.js';
+import { readSse, type SseEvent } from './sse.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
@@ -16,6 +17,12 @@ export interface TestServer extends RunningDocuChat {
     overrides?: Partial<{ email: string; password: string; full_name: string; tenant_name: string }>,
   ): Promise<Account>;
   stop(options?: { keepData?: boolean }): Promise<void>;
+  /** Uploads a file as multipart field `file`. */
+  upload(token: string, name: string, content: string | Buffer, type?: string): Promise<ApiResponse>;
+  /** Polls a document until it is no longer `processing`; returns its final state. */
+  waitForDocument(token: string, id: string): Promise<any>;
+  /** Streams a chat turn and returns its events. */
+  chat(token: string, message: string, conversationId?: string): Promise<SseEvent[]>;
 }
 
 export interface RequestOptions {
@@ -120,12 +127,47 @@ export async function startTestServer(
     };
   };
 
+  const upload: TestServer['upload'] = (token, name, content, type = 'application/octet-stream') => {
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type }),
+      name,
+    );
+    return api('POST', '/api/v1/documents', { body: form, token });
+  };
+
+  const waitForDocument: TestServer['waitForDocument'] = async (token, id) => {
+    for (let i = 0; i < 600; i++) {
+      const res = await api('GET', `/api/v1/documents/${id}`, { token });
+      if (res.status !== 200) throw new Error(`document ${id}: ${res.status} ${res.text}`);
+      if (res.body.status !== 'processing') return res.body;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`document ${id} still processing after 60 s`);
+  };
+
+  const chat: TestServer['chat'] = async (token, message, conversationId) => {
+    const response = await fetch(`${running.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message, ...(conversationId ? { conversation_id: conversationId } : {}) }),
+    });
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      throw new Error(`chat did not stream: ${response.status} ${await response.text()}`);
+    }
+    return readSse(response);
+  };
+
   return {
     ...running,
     dataDir: dir,
     logs,
     api,
     signUp,
+    upload,
+    waitForDocument,
+    chat,
     async stop(options = {}) {
       await running.close();
       if (!options.keepData && !dataDir) rmSync(dir, { recursive: true, force: true });

@@ -111,7 +111,7 @@ describe('chunkDocument', () => {
     expect(chunks[1]!.content).not.toContain('Sentence number 2 ');
   });
 
-  it('records the page range each chunk spans', () => {
+  it('keeps every chunk on one page, so a citation names the page its text is on', () => {
     const doc: ParsedDocument = {
       pages: [
         { number: 1, blocks: [{ text: paragraph(0, 2), headingPath: [] }] },
@@ -121,10 +121,13 @@ describe('chunkDocument', () => {
       ],
     };
     const chunks = chunkDocument(doc, { chunkTokens: 90, overlapTokens: 0 });
-    expect(chunks[0]).toMatchObject({ pageStart: 1, pageEnd: 2 });
+    expect(chunks[0]).toMatchObject({ pageStart: 1, pageEnd: 1 });
+    expect(chunks[1]).toMatchObject({ pageStart: 2, pageEnd: 2 });
     expect(chunks.at(-1)).toMatchObject({ pageStart: 4, pageEnd: 4 });
     for (const chunk of chunks) {
+      expect(chunk.pageStart).toBe(chunk.pageEnd);
       if (chunk.content.includes(sentence(0))) expect(chunk.pageStart).toBe(1);
+      if (chunk.content.includes(sentence(2))) expect(chunk.pageStart).toBe(2);
       if (chunk.content.includes(sentence(15))) expect(chunk.pageEnd).toBe(4);
     }
   });

@@ -3,6 +3,7 @@
  * text-embedding-3 count), so "512 tokens" means 512 tokens to the model, for Persian as for English.
  *
  * - A chunk never mixes sections: a new heading path starts a new chunk, so a citation's heading path is true.
+ *   Nor does it cross a page break, so a citation names the one page its text is on.
  * - Within a section, whole sentences are packed; a chunk prefers to end where a paragraph ends (when at least
  *   half full there), and only a sentence longer than a chunk is cut, at word boundaries, or at token
  *   boundaries that do not split a character when a single "word" is that long.
@@ -76,7 +77,7 @@ function toSections(parsed: ParsedDocument, limit: number): Section[] {
   let currentKey: string | undefined;
   for (const page of parsed.pages) {
     for (const block of page.blocks) {
-      const key = block.headingPath.join('\u241f');
+      const key = `${page.number}\u241e${block.headingPath.join('\u241f')}`;
       if (!current || key !== currentKey) {
         current = { headingPath: [...block.headingPath], segments: [] };
         currentKey = key;
