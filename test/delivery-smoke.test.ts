@@ -37,6 +37,9 @@ describe('the deploy smoke tests against a running DocuChat', () => {
       LOG_LEVEL: 'silent',
       LLM_PROVIDER: 'local',
       SERVE_WEB: 'false',
+      // CI's second leg runs the suite against real PostgreSQL + pgvector and Redis services.
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     });
   });
 
