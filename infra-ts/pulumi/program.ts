@@ -18,7 +18,7 @@ export interface DocuChatStack {
   readonly objects: readonly KubeObject[];
   readonly namespace: pulumi.CustomResource;
   readonly secret: k8s.core.v1.Secret;
-  /** Every applied object's Pulumi resource, in synthesis order (the Namespace first). */
+  /** Every applied object's Pulumi resource: the Namespace, then ConfigMaps and other prerequisites, then the rest. */
   readonly resources: readonly pulumi.CustomResource[];
   readonly appUrl: string;
   readonly grafanaUrl: string;
