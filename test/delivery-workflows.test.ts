@@ -142,8 +142,8 @@ describe('CI', () => {
       expect.arrayContaining(['pgvector/pgvector:pg16', 'redis:7-alpine']),
     );
     const pointAtServices = test.steps!.find((s) => s.if === "matrix.backing == 'services'")?.run ?? '';
-    expect(pointAtServices).toMatch(/DATABASE_URL=postgresql:\/\/docuchat:docuchat@localhost:5432\/docuchat/);
-    expect(pointAtServices).toMatch(/REDIS_URL=redis:\/\/localhost:6379/);
+    expect(pointAtServices).toMatch(/DATABASE_URL=postgresql:\/\/docuchat:docuchat@postgres:5432\/docuchat/);
+    expect(pointAtServices).toMatch(/REDIS_URL=redis:\/\/redis:6379/);
     expect(test.steps!.some((s) => s.run === 'npm test')).toBe(true);
   });
 
