@@ -29,8 +29,10 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ chat: ChatService }> = async (app,
       const turn = chat.turn(request.auth, request.body, controller.signal, request.log);
 
       if (request.body.stream === false) {
-        request.raw.on('close', () => {
-          if (!reply.sent) controller.abort();
+        // The response closing before it was written means the client left (the request's own 'close' fires
+        // as soon as its body is read).
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) controller.abort();
         });
         let answer = '';
         let sources: Extract<ChatTurnEvent, { type: 'sources' }> | undefined;
