@@ -75,7 +75,11 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
     global: false,
     // Shared counters across replicas when Redis is configured; per process otherwise.
     ...(cache.kind === 'redis'
-      ? { redis: (cache as unknown as { client: unknown }).client, skipOnError: true }
+      ? {
+          redis: (cache as unknown as { client: unknown }).client,
+          skipOnError: true,
+          nameSpace: 'docuchat-ratelimit:',
+        }
       : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: context.statusCode,
