@@ -25,7 +25,10 @@ export type DatabaseConfig = Pick<
  * Opens the database: PostgreSQL at DATABASE_URL, or embedded PGlite under the data directory. Applies
  * migrations and checks the deployment's vector dimension.
  */
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: { allowDimensionMismatch?: boolean } = {},
+): Promise<Database> {
   const embedded = config.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres(path.join(config.dataDir, 'pgdata'), config.DATABASE_POOL_SIZE + 2);
@@ -50,7 +53,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       `SELECT value FROM settings WHERE key = 'embedding_dimensions'`,
     );
     const stored = Number(rows[0]?.value);
-    if (stored !== config.EMBEDDING_DIMENSIONS) {
+    if (stored !== config.EMBEDDING_DIMENSIONS && !options.allowDimensionMismatch) {
       throw new Error(
         `The database stores ${stored}-dimensional vectors but EMBEDDING_DIMENSIONS is ${config.EMBEDDING_DIMENSIONS}: run \`npm run reindex\` to re-embed every chunk, or set EMBEDDING_DIMENSIONS=${stored}`,
       );

@@ -202,6 +202,6 @@ export class IngestionWorker {
 }
 
 /** The heading path travels with the text into the vector, so "Installation" questions find that section. */
-function embeddingInput(chunk: Chunk): string {
+export function embeddingInput(chunk: Pick<Chunk, 'headingPath' | 'content'>): string {
   return chunk.headingPath.length ? `${chunk.headingPath.join(' › ')}\n${chunk.content}` : chunk.content;
 }

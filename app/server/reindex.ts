@@ -1,0 +1,83 @@
+import { ConfigError, loadConfig } from '../config/index.js';
+import { openDatabase } from '../db/index.js';
+import { embeddingInput } from './documents/ingestion-worker.js';
+import { createEmbedder } from './embeddings/create-embedder.js';
+
+const BATCH = 256;
+
+/**
+ * `npm run reindex`: re-embeds every chunk with the configured embedding model and dimension. Run it with the
+ * API stopped after changing EMBEDDING_MODEL, EMBEDDING_DIMENSIONS or the provider; a changed dimension also
+ * changes the column type and rebuilds the HNSW index. Chunks, their text and their citations stay as they are.
+ */
+export async function reindex(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<number> {
+  const config = loadConfig(env);
+  const db = await openDatabase(config, { allowDimensionMismatch: true });
+  const embedder = createEmbedder(config);
+  try {
+    const { rows } = await db.pool.query<{ value: string }>(
+      `SELECT value FROM settings WHERE key = 'embedding_dimensions'`,
+    );
+    const stored = Number(rows[0]?.value);
+    const dims = config.EMBEDDING_DIMENSIONS;
+    const total = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0]!.n;
+    log(`Re-embedding ${total} chunk(s) with ${embedder.model} (${dims} dimensions; stored: ${stored})`);
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (stored !== dims) {
+        await client.query('DROP INDEX IF EXISTS chunks_embedding_idx');
+        await client.query('ALTER TABLE chunks ALTER COLUMN embedding DROP NOT NULL');
+        await client.query(`ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(${dims}) USING NULL`);
+      }
+      let done = 0;
+      for (let offset = 0; offset < total; offset += BATCH) {
+        const batch = await client.query<{ id: string; content: string; heading_path: string[] }>(
+          'SELECT id, content, heading_path FROM chunks ORDER BY id LIMIT $1 OFFSET $2',
+          [BATCH, offset],
+        );
+        const vectors = await embedder.embed(
+          batch.rows.map((r) => embeddingInput({ content: r.content, headingPath: r.heading_path })),
+        );
+        await client.query(
+          `UPDATE chunks c SET embedding = v.embedding::vector FROM unnest($1::uuid[], $2::text[]) AS v(id, embedding)
+            WHERE c.id = v.id`,
+          [batch.rows.map((r) => r.id), vectors.map((v) => `[${v.join(',')}]`)],
+        );
+        done += batch.rows.length;
+        log(`  ${done}/${total}`);
+      }
+      if (stored !== dims) {
+        await client.query('ALTER TABLE chunks ALTER COLUMN embedding SET NOT NULL');
+        await client.query(
+          'CREATE INDEX chunks_embedding_idx ON chunks USING hnsw (embedding vector_cosine_ops)',
+        );
+        await client.query(`UPDATE settings SET value = $1 WHERE key = 'embedding_dimensions'`, [
+          String(dims),
+        ]);
+      }
+      await client.query(`UPDATE documents SET embedding_model = $1 WHERE status = 'ready'`, [
+        embedder.model,
+      ]);
+      await client.query('COMMIT');
+      log(`Done: ${done} chunk(s) re-embedded`);
+      return done;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  reindex(process.env, (line) => process.stdout.write(`${line}\n`)).catch((error: Error) => {
+    process.stderr.write(
+      `${error instanceof ConfigError ? error.message : `Reindex failed: ${error.message}`}\n`,
+    );
+    process.exit(1);
+  });
+}
