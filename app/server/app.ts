@@ -16,6 +16,7 @@ import type { ServerMetrics } from './metrics.js';
 import authPlugin from './plugins/auth.js';
 import errorHandling from './plugins/errors.js';
 import httpMetrics from './plugins/http-metrics.js';
+import webApp from './plugins/web.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import metricsRoutes from './routes/metrics.js';
@@ -116,5 +117,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
     },
     { prefix: API_PREFIX },
   );
+  // Last, so every API route keeps priority over the web app's catch-all.
+  await app.register(webApp, { config });
   return app as unknown as FastifyInstance;
 }

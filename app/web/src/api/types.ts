@@ -1,0 +1,61 @@
+// Request and response shapes come from the server's route schemas (type-only imports: nothing of the server
+// ends up in the bundle), so a changed field breaks the type check here instead of the page at run time.
+
+export type { ChatTurnEvent } from '../../../server/chat/service.js';
+export type {
+  LoginBody,
+  MeResponse,
+  RefreshBody,
+  RegisterBody,
+  RegisterResponse,
+  TokenResponse,
+} from '../../../server/schemas/auth.js';
+export type {
+  ChatBody,
+  Citation,
+  ConversationDetail,
+  ConversationList,
+  ConversationSummary,
+  Message,
+} from '../../../server/schemas/chat.js';
+export type { ErrorResponse } from '../../../server/schemas/common.js';
+export type { DocumentList, DocumentSummary, UploadResponse } from '../../../server/schemas/documents.js';
+
+import type { ChatTurnEvent } from '../../../server/chat/service.js';
+
+/** The data of one chat SSE event, keyed by its event name (the route sends `type` as the event name). */
+export type ChatStreamEvent = {
+  [K in ChatTurnEvent['type']]: { event: K; data: Omit<Extract<ChatTurnEvent, { type: K }>, 'type'> };
+}[ChatTurnEvent['type']];
+
+/**
+ * Billing shapes. `billing/routes.ts` declares its TypeBox schemas without exporting them, so these mirror
+ * `GET /billing/invoices` and `GET /billing/usage`; export `InvoiceItem`/`UsageItem` there to share them.
+ */
+export type InvoiceStatus = 'pending' | 'link_created' | 'emailed' | 'paid' | 'failed' | 'carried_forward';
+export interface Invoice {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  tokens: number;
+  amountTomans: string;
+  carriedTomans: string;
+  status: InvoiceStatus;
+  payUrl: string | null;
+  paidAt: string | null;
+  refNumber: string | null;
+  createdAt: string;
+}
+export interface UsageRow {
+  day: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  requests: number;
+}
+export interface UsageResponse {
+  timeZone: string;
+  from: string;
+  to: string;
+  usage: UsageRow[];
+}

@@ -1,0 +1,85 @@
+import type { ReactNode } from 'react';
+import Markdown, { type Components } from 'react-markdown';
+import type { Citation } from '../api/types.js';
+import { formatNumber } from '../i18n/format.js';
+import { useI18n } from '../i18n/i18n.js';
+
+interface MdNode {
+  type: string;
+  value?: string;
+  children?: MdNode[];
+}
+
+const BLOCK_PARENTS = new Set(['root', 'blockquote', 'listItem']);
+
+/**
+ * Raw HTML in an answer (often quoted from a document) is shown as the text it is — never parsed, never run.
+ * react-markdown would drop it silently; a reader asking about a `<script>` line should still see it.
+ */
+function remarkHtmlAsText() {
+  const walk = (node: MdNode) => {
+    for (const [index, child] of (node.children ?? []).entries()) {
+      if (child.type === 'html') {
+        const text: MdNode = { type: 'text', value: child.value ?? '' };
+        node.children![index] = BLOCK_PARENTS.has(node.type) ? { type: 'paragraph', children: [text] } : text;
+      } else walk(child);
+    }
+  };
+  return (tree: MdNode) => walk(tree);
+}
+
+const CITE_HREF = /^#cite-(\d+)$/;
+
+/** `[3]` markers become links to `#cite-3`, which the renderer turns into citation chips. */
+export function linkCitations(markdown: string): string {
+  return markdown.replace(/\[(\d{1,3})\](?![(:[])/g, '[$1](#cite-$1)');
+}
+
+export function AnswerMarkdown({
+  text,
+  citations,
+  onCite,
+}: {
+  text: string;
+  citations: Citation[];
+  onCite(citation: Citation): void;
+}) {
+  const { t, lang } = useI18n();
+  const components: Components = {
+    a({ href, children }): ReactNode {
+      const cite = href ? CITE_HREF.exec(href) : null;
+      if (cite) {
+        const n = Number(cite[1]);
+        const citation = citations.find((c) => c.n === n);
+        if (!citation) return <span className="cite-missing">[{formatNumber(n, lang)}]</span>;
+        return (
+          <button
+            type="button"
+            className="cite"
+            onClick={() => onCite(citation)}
+            aria-label={`${t.citation(n)}: ${citation.document_name}`}
+            title={citation.document_name}
+          >
+            {formatNumber(n, lang)}
+          </button>
+        );
+      }
+      return (
+        <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+          {children}
+        </a>
+      );
+    },
+    // Images from answers could leak who reads what to another server; show the alt text instead.
+    img({ alt }) {
+      return <span>{alt}</span>;
+    },
+  };
+  return (
+    <div className="markdown" dir="auto">
+      <Markdown remarkPlugins={[remarkHtmlAsText]} components={components}>
+        {linkCitations(text)}
+      </Markdown>
+    </div>
+  );
+}
