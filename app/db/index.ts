@@ -2,8 +2,10 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import { startEmbeddedPostgres } from './embedded.js';
+import { databaseLocation, isDatabaseUnavailable } from './errors.js';
 import { runMigrations } from './migrate.js';
 
+export { databaseLocation, isDatabaseUnavailable } from './errors.js';
 export { APP_ROLE, type Queryable, withTenant, withTransaction } from './tenant.js';
 
 // bigint columns (token counts, sizes) arrive as JS numbers: they stay far below 2^53.
@@ -32,8 +34,9 @@ export async function openDatabase(
   const embedded = config.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres(path.join(config.dataDir, 'pgdata'), config.DATABASE_POOL_SIZE + 2);
+  const connectionString = config.DATABASE_URL ?? embedded!.url;
   const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL ?? embedded!.url,
+    connectionString,
     max: config.DATABASE_POOL_SIZE,
     connectionTimeoutMillis: 10_000,
     application_name: 'docuchat',
@@ -60,6 +63,13 @@ export async function openDatabase(
     }
   } catch (error) {
     await close();
+    // "connect ECONNREFUSED 10.0.0.5:5432" alone does not say which service is missing.
+    if (isDatabaseUnavailable(error)) {
+      throw new Error(
+        `Cannot reach the database at ${databaseLocation(connectionString)}: ${(error as Error).message || (error as { code?: string }).code}`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   return { pool, embedded: Boolean(embedded), close };

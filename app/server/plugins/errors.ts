@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import { HttpError, STATUS_CODES } from '../errors.js';
 
 /** Names the offending field of a schema violation, e.g. `body/password must NOT have fewer than 10 characters`. */
@@ -12,6 +13,9 @@ function validationMessage(error: FastifyError): string {
   if (params.additionalProperty) return `${base}/${params.additionalProperty}: unknown field`;
   return `${base}: ${first.message ?? 'invalid'}`;
 }
+
+/** Seconds a client is asked to wait when the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Every error leaves as JSON `{ error, message }` with its status. Client errors say what was wrong; server
@@ -27,6 +31,14 @@ async function errorHandling(app: FastifyInstance) {
       return reply
         .code(400)
         .send({ error: 'validation_error', message: validationMessage(error as FastifyError) });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug: the client may retry, and readiness already reports the database down.
+      request.log.error({ err: (error as Error).message }, 'database unavailable');
+      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({
+        error: 'service_unavailable',
+        message: 'The database is unavailable right now; please try again shortly.',
+      });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
