@@ -41,8 +41,10 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    // Keep a caller's request id only when it is short and plain; otherwise make one.
+    requestIdHeader: false,
+    // Not `requestIdHeader`: Fastify would take the header as it comes and never call genReqId, so any string
+    // a caller sends would become the id in every log line. genReqId reads the header itself and keeps a
+    // caller's request id only when it is short and plain; otherwise it makes one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
