@@ -108,7 +108,7 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
         id: 6,
         title: 'Memory usage',
         description:
-          'Resident memory of each backend process; HighMemoryUsage fires above 90 % of the limit.',
+          'Resident memory of each backend process; the HighMemoryUsage alert compares it with the container limit.',
         unit: 'bytes',
         grid: { x: 12, y: 16, w: 12, h: 8 },
         queries: [{ expr: sum(external(memory, job), ['pod', 'instance']), legend: '{{pod}} {{instance}}' }],

@@ -86,7 +86,7 @@ export function tokenUsageDashboard(p: ResolvedGrafanaParams): DashboardBuilder 
         id: 4,
         title: 'Fallbacks between models',
         description:
-          'Answers per second that fell back from one model to the next; ExcessiveMLFallbacks fires above 10/s.',
+          'Answers per second that fell back from one model to the next (alert: ExcessiveMLFallbacks).',
         unit: 'short',
         grid: { x: 0, y: 8, w: 12, h: 8 },
         queries: [
@@ -111,7 +111,7 @@ export function tokenUsageDashboard(p: ResolvedGrafanaParams): DashboardBuilder 
       timeSeriesPanel({
         id: 6,
         title: 'OpenAI success rate',
-        description: 'Share of model calls that succeeded, by model; OpenAIHighFailureRate fires below 90 %.',
+        description: 'Share of model calls that succeeded, by model (alert: OpenAIHighFailureRate).',
         unit: 'percentunit',
         grid: { x: 0, y: 16, w: 24, h: 8 },
         queries: [
