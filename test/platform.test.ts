@@ -113,10 +113,10 @@ describe('metrics and health', () => {
 describe('persistence', () => {
   it('keeps accounts across a restart on the same data directory', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-restart-'));
-    const first = await startTestServer({ JWT_SECRET: '' }, dataDir);
+    const first = await startTestServer({ JWT_SECRET: '', DATABASE_URL: '' }, dataDir);
     const account = await first.signUp();
     await first.stop();
-    const second = await startTestServer({ JWT_SECRET: '' }, dataDir);
+    const second = await startTestServer({ JWT_SECRET: '', DATABASE_URL: '' }, dataDir);
     try {
       const login = await second.api('POST', '/api/v1/auth/login', {
         form: { username: account.email, password: account.password },

@@ -8,7 +8,7 @@ import { startTestServer, TEST_JWT_SECRET } from './support/server.js';
 describe('npm run reindex', () => {
   it('changes the vector dimension of a deployment, re-embedding every chunk, and answers as before', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-reindex-'));
-    const first = await startTestServer({}, dataDir);
+    const first = await startTestServer({ DATABASE_URL: '' }, dataDir);
     const account = await first.signUp();
     const up = await first.upload(
       account.accessToken,
@@ -20,7 +20,7 @@ describe('npm run reindex', () => {
     await first.stop();
 
     // A server started with another dimension refuses, and says what to do.
-    await expect(startTestServer({ EMBEDDING_DIMENSIONS: '256' }, dataDir)).rejects.toThrow(
+    await expect(startTestServer({ DATABASE_URL: '', EMBEDDING_DIMENSIONS: '256' }, dataDir)).rejects.toThrow(
       /npm run reindex/,
     );
 
@@ -32,7 +32,7 @@ describe('npm run reindex', () => {
     expect(done).toBeGreaterThan(0);
     expect(lines.at(-1)).toBe(`Done: ${done} chunk(s) re-embedded`);
 
-    const second = await startTestServer({ EMBEDDING_DIMENSIONS: '256' }, dataDir);
+    const second = await startTestServer({ DATABASE_URL: '', EMBEDDING_DIMENSIONS: '256' }, dataDir);
     try {
       const { rows } = await second.db.pool.query(
         `SELECT vector_dims(embedding) AS dims FROM chunks LIMIT 1`,

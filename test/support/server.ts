@@ -75,6 +75,9 @@ export async function startTestServer(
       LOG_LEVEL: 'info',
       JWT_SECRET: TEST_JWT_SECRET,
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      // CI runs the suite a second time against real PostgreSQL and Redis services.
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
       ...env,
     },
     { logStream },

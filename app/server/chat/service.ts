@@ -60,6 +60,8 @@ const SNIPPET_CHARS = 320;
 const QUERY_EMBEDDING_TTL_SECONDS = 24 * 3600;
 
 export class ChatService {
+  private readonly seriesReady = new Set<string>();
+
   constructor(private readonly deps: ChatServiceDeps) {}
 
   /**
@@ -123,6 +125,7 @@ export class ChatService {
       return;
     }
 
+    this.ensureSeries(auth.tenantSlug);
     const requestId = randomUUID();
     const messages = buildPrompt(question, chunks, history, config.HISTORY_TOKEN_BUDGET);
     const attempts: AttemptRecord[] = [];
@@ -222,6 +225,19 @@ export class ChatService {
         return;
       }
       throw error;
+    }
+  }
+
+  /**
+   * Creates a tenant's request series at zero before its first model call: Prometheus takes a new series' first
+   * value as its start, so without this the first burst of errors would never show in `rate()` or the alerts.
+   */
+  private ensureSeries(tenant: string) {
+    if (this.seriesReady.has(tenant)) return;
+    this.seriesReady.add(tenant);
+    for (const model of this.deps.chain.models) {
+      for (const status of Object.values(OPENAI_REQUEST_STATUS))
+        this.deps.metrics.openaiRequestTotal.inc({ tenant, model, status }, 0);
     }
   }
 
