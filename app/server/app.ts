@@ -16,6 +16,7 @@ import type { ServerMetrics } from './metrics.js';
 import authPlugin from './plugins/auth.js';
 import errorHandling from './plugins/errors.js';
 import httpMetrics from './plugins/http-metrics.js';
+import textInput from './plugins/text-input.js';
 import webApp from './plugins/web.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
@@ -57,6 +58,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
   });
 
   await app.register(errorHandling);
+  await app.register(textInput);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       directives: {
