@@ -9,6 +9,13 @@ CREATE TABLE settings (
 );
 INSERT INTO settings (key, value) VALUES ('embedding_dimensions', '{{EMBEDDING_DIMENSIONS}}');
 
+-- Text as full-text search compares it: ZWNJ removed (PDF extraction often drops it, so "می‌شود" and "میشود" must
+-- match), Arabic yeh/kaf mapped to the Persian letters, Persian and Arabic digits to ASCII. The stored text keeps
+-- every character; only the index and the queries (see app/server/rag/retrieval.ts) are normalised.
+CREATE FUNCTION search_normalize(t text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN translate(t, 'يك۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩' || U&'\200C', 'یک01234567890123456789');
+
 CREATE TABLE documents (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -44,7 +51,7 @@ CREATE TABLE chunks (
   heading_path text[] NOT NULL DEFAULT '{}',
   embedding vector({{EMBEDDING_DIMENSIONS}}) NOT NULL,
   -- 'simple' keeps Persian words intact (no English stemming).
-  tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', content)) STORED,
+  tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', search_normalize(content))) STORED,
   UNIQUE (document_id, ordinal)
 );
 CREATE INDEX chunks_tenant_idx ON chunks (tenant_id);

@@ -118,11 +118,9 @@ const STOP_WORDS = new Set(
  */
 export function anyWordQuery(text: string): string {
   const words = new Set<string>();
-  for (const match of text
-    .normalize('NFC')
-    .toLowerCase()
-    .matchAll(/[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu)) {
-    // ZWNJ splits words here as it does in the `simple` parser, so both sides agree.
+  for (const match of searchNormalize(text.normalize('NFC').toLowerCase()).matchAll(
+    /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu,
+  )) {
     const word = match[0];
     if (word.length >= 3 && !STOP_WORDS.has(word)) words.add(word);
   }
@@ -130,4 +128,18 @@ export function anyWordQuery(text: string): string {
     .slice(0, 32)
     .map((w) => `'${w.replaceAll("'", "''")}'`)
     .join(' | ');
+}
+
+const SEARCH_FROM = 'يك۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩';
+const SEARCH_TO = 'یک01234567890123456789';
+
+/** The same mapping as SQL `search_normalize` (migration 002): ZWNJ dropped, Arabic letters and digits mapped. */
+export function searchNormalize(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (ch === '\u200c') continue;
+    const i = SEARCH_FROM.indexOf(ch);
+    out += i >= 0 ? SEARCH_TO[i] : ch;
+  }
+  return out;
 }
