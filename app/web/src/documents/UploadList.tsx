@@ -26,7 +26,11 @@ export function UploadList({ items, onDismiss }: { items: UploadItem[]; onDismis
                 <span className="upload-name" dir="auto">
                   {item.name}
                 </span>
-                <span className={`badge badge-${item.phase}`}>{phaseLabel[item.phase]}</span>
+                <span className={`badge badge-${item.phase}`}>
+                  {item.phase === 'failed' && item.error === undefined
+                    ? t.statusFailed
+                    : phaseLabel[item.phase]}
+                </span>
                 {settled && (
                   <button
                     type="button"

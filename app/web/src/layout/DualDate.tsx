@@ -8,8 +8,8 @@ export function DualDate({ iso, day, withTime }: { iso?: string; day?: string; w
   const [first, second] = lang === 'fa' ? [value.jalali, value.gregorian] : [value.gregorian, value.jalali];
   return (
     <time dateTime={day ?? iso} className="dual-date">
-      <span>{first}</span>{' '}
-      <span className="secondary" lang={lang === 'fa' ? 'en' : 'fa'}>
+      <span dir="auto">{first}</span>{' '}
+      <span className="secondary" dir="auto" lang={lang === 'fa' ? 'en' : 'fa'}>
         {second}
       </span>
     </time>
