@@ -1,0 +1,81 @@
+/**
+ * Benchmark worker: one DocuChat server (the real `startDocuChat`), configured only by the environment the parent
+ * passes as JSON in argv[2]. Besides serving HTTP it can seed tenants directly in SQL (creating 1,000 accounts
+ * through the API would spend minutes in argon2) and mint their access tokens with the server's own signer.
+ */
+import { randomUUID } from 'node:crypto';
+import { LocalHashingEmbedder } from '../../app/server/embeddings/local-hashing-embedder.js';
+import { startDocuChat } from '../../app/server/start.js';
+import { serveWorker } from '../lib/worker-ipc.js';
+
+const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+const running = await startDocuChat(env);
+
+export interface SeedTenantsRequest {
+  count: number;
+  /** Documents per tenant (rows only, status ready). @default 0 */
+  documents?: number;
+  /** One chunk per document with this text (so retrieval finds it); omitted: no chunks. */
+  chunkText?: string;
+  /** Slug prefix, so several seedings do not collide. */
+  prefix: string;
+}
+
+export interface SeededTenant {
+  tenantId: string;
+  userId: string;
+  slug: string;
+  token: string;
+}
+
+serveWorker(
+  {
+    async seedTenants(request: SeedTenantsRequest): Promise<SeededTenant[]> {
+      const { pool } = running.db;
+      const embedder = new LocalHashingEmbedder(running.config.EMBEDDING_DIMENSIONS);
+      const vector = request.chunkText ? `[${embedder.embedOne(request.chunkText).join(',')}]` : undefined;
+      const out: SeededTenant[] = [];
+      // Batches of tenants per statement: seeding is set-up, not what is measured.
+      const batch = 200;
+      for (let start = 0; start < request.count; start += batch) {
+        const ids = Array.from({ length: Math.min(batch, request.count - start) }, (_, i) => ({
+          tenantId: randomUUID(),
+          userId: randomUUID(),
+          slug: `${request.prefix}-${start + i}`,
+        }));
+        await pool.query(
+          `INSERT INTO tenants (id, slug, name) SELECT * FROM unnest($1::uuid[], $2::text[], $2::text[])`,
+          [ids.map((t) => t.tenantId), ids.map((t) => t.slug)],
+        );
+        await pool.query(
+          `INSERT INTO users (id, tenant_id, email, password_hash, full_name, role)
+           SELECT u, t, s || '@bench.example', 'not-a-login', 'Bench User', 'owner'
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(u, t, s)`,
+          [ids.map((t) => t.userId), ids.map((t) => t.tenantId), ids.map((t) => t.slug)],
+        );
+        for (let d = 0; d < (request.documents ?? 0); d++) {
+          const { rows } = await pool.query<{ id: string; tenant_id: string }>(
+            `INSERT INTO documents (tenant_id, uploaded_by, name, kind, mime_type, size_bytes, sha256, status,
+                                    pages_total, pages_done, chunks_total, chunks_done, tokens, embedding_model)
+             SELECT t, u, 'handbook-' || $3 || '.md', 'markdown', 'text/markdown', 12345, md5(t::text || $3),
+                    'ready', 1, 1, $4, $4, 42, 'local-hashing-v1'
+               FROM unnest($1::uuid[], $2::uuid[]) AS x(t, u)
+             RETURNING id, tenant_id`,
+            [ids.map((t) => t.tenantId), ids.map((t) => t.userId), String(d), vector ? 1 : 0],
+          );
+          if (vector) {
+            await pool.query(
+              `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, embedding)
+               SELECT t, d, 0, $3, 42, $4::vector FROM unnest($1::uuid[], $2::uuid[]) AS x(t, d)`,
+              [rows.map((r) => r.tenant_id), rows.map((r) => r.id), request.chunkText, vector],
+            );
+          }
+        }
+        for (const t of ids)
+          out.push({ ...t, token: running.app.signAccessToken({ id: t.userId, tenant_id: t.tenantId }) });
+      }
+      return out;
+    },
+  },
+  { url: running.url },
+);
