@@ -1,0 +1,132 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildWebApp } from '../../app/server/plugins/web.js';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { type Account, startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * What the chat page shows when the models misbehave, in a real Chromium against the real server talking to the
+ * fake OpenAI upstream: the fallback notice, the Stop button (the partial answer is kept, marked incomplete),
+ * and the spent daily budget.
+ */
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ARTIFACTS = path.resolve('test-artifacts/web');
+const QUESTION = 'What does the premium plan cost per month?';
+
+describe('chat page with a real model upstream', () => {
+  let fake: FakeOpenAI;
+  let server: TestServer;
+  let account: Account;
+  let browser: Browser;
+  let page: Page;
+  let webDir: string;
+
+  const ask = async (question: string) => {
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    const box = page.getByLabel('Your question');
+    await box.fill(question);
+    await box.press('Enter');
+  };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    webDir = mkdtempSync(path.join(tmpdir(), 'docuchat-web-'));
+    await buildWebApp(webDir);
+    fake = await startFakeOpenAI();
+    server = await startTestServer({
+      WEB_DIST_DIR: webDir,
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: 'sk-test-not-a-real-key',
+      LLM_TIMEOUT_MS: '3000',
+      CIRCUIT_FAILURE_THRESHOLD: '1000',
+      // See test/e2e/web-app.test.ts: the embedded database and concurrent connections.
+      DATABASE_POOL_SIZE: '1',
+    });
+    account = await server.signUp({ tenant_name: 'Models Team' });
+    const up = await server.upload(
+      account.accessToken,
+      'pricing.md',
+      '# Pricing\n\nThe premium plan costs forty dollars per month and includes priority support.',
+      'text/markdown',
+    );
+    expect((await server.waitForDocument(account.accessToken, up.body.document.id)).status).toBe('ready');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    // Signed in as that account: the app keeps its session in localStorage.
+    await page.goto(server.url);
+    await page.evaluate(
+      ([accessToken, refreshToken]) =>
+        localStorage.setItem('docuchat.session', JSON.stringify({ accessToken, refreshToken })),
+      [account.accessToken, account.refreshToken],
+    );
+    await page.goto(`${server.url}/chat`);
+    await page.getByLabel('Your question').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await fake?.close();
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => fake.reset());
+
+  it('says when the backup model answered because the main one failed', async () => {
+    fake.setBehavior('gpt-4o', { status: 500 });
+    fake.setBehavior('gpt-4o-mini', { answer: 'The premium plan costs forty dollars per month [1].' });
+    await ask(QUESTION);
+    await page
+      .getByText('The main model (gpt-4o) was unavailable, so the backup model (gpt-4o-mini) answered.')
+      .waitFor({ timeout: 30_000 });
+    const answer = page.getByTestId('message-assistant').last();
+    await answer.getByText('forty dollars').waitFor();
+    await answer.getByRole('button', { name: 'Source 1: pricing.md' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, '20-chat-fallback.png'), fullPage: true });
+    // Reloaded from the server, the stored answer still says which model answered.
+    await page.reload();
+    await page.getByText('Answered by the backup model gpt-4o-mini.').waitFor();
+  });
+
+  it('stops a streaming answer and keeps what arrived, marked incomplete', async () => {
+    fake.setBehavior('*', {
+      answer: `The premium plan costs forty dollars per month [1]. ${'It also includes priority support. '.repeat(40)}`,
+      tokensPerSecond: 8,
+    });
+    await ask(QUESTION);
+    const answer = page.getByTestId('message-assistant').last();
+    await answer.getByText('premium plan').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByText('Stopped — the answer is incomplete.').waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, '21-chat-stopped.png'), fullPage: true });
+    await page.reload();
+    await page.getByText('Incomplete answer').waitFor({ timeout: 15_000 });
+    const stored = await page.getByTestId('message-assistant').last().innerText();
+    expect(stored).toContain('premium plan');
+    expect(stored).not.toContain('priority support. It also includes priority support. '.repeat(30));
+  });
+
+  it('says clearly that the daily budget is spent, before any answer', async () => {
+    await server.db.pool.query('UPDATE tenants SET daily_token_budget = 1 WHERE id = $1', [account.tenantId]);
+    await ask(QUESTION);
+    const alert = page.getByRole('alert').filter({ hasText: 'token budget' });
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('Chat is paused until tomorrow');
+    await expect(page.getByTestId('message-assistant').count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, '22-chat-budget.png'), fullPage: true });
+  });
+});
