@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { fixPgliteSocketQueue } from './pglite-queue.js';
 
 export interface EmbeddedPostgres {
   /** A `postgres://` URL for node-postgres, on 127.0.0.1 and a free port. */
@@ -20,6 +21,7 @@ export async function startEmbeddedPostgres(
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir, extensions: { vector } });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+  fixPgliteSocketQueue(server);
   await server.start();
   const address = server.getServerConn();
   return {

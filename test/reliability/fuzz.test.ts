@@ -2,7 +2,7 @@ import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, startTestServer, type TestServer } from '../support/server.js';
-import { expectLogsClean, rowCounts } from './support.js';
+import { expectLogsClean, type RowCounts, rowCounts } from './support.js';
 
 /**
  * Property-based fuzzing of every route in the OpenAPI description: whatever arrives in the body, the query
@@ -98,7 +98,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
 }
 
 /** The invariant every fuzzed request must keep. */
-async function expectGraceful(what: string, res: RawResponse, before: Record<string, number>) {
+async function expectGraceful(what: string, res: RawResponse, before: RowCounts) {
   seen.requests++;
   seen.byStatus.set(res.status, (seen.byStatus.get(res.status) ?? 0) + 1);
   expect(res.status, `${what} → ${res.status} ${res.text.slice(0, 300)}`).toBeLessThan(500);

@@ -21,8 +21,10 @@ export const COUNTED_TABLES = [
   'tenant_invoice',
 ] as const;
 
-export async function rowCounts(pool: pg.Pool): Promise<Record<string, number>> {
-  const { rows } = await pool.query<Record<string, number>>(
+export type RowCounts = Record<(typeof COUNTED_TABLES)[number], number>;
+
+export async function rowCounts(pool: pg.Pool): Promise<RowCounts> {
+  const { rows } = await pool.query<RowCounts>(
     `SELECT ${COUNTED_TABLES.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`,
   );
   return rows[0]!;

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../app/db/embedded.js';
+
+/**
+ * The embedded database serves every connection from one PGlite backend. Many connections at once, mixing
+ * parameterised queries (several protocol messages each), transactions and failing statements, must each get
+ * their own answers — see app/db/pglite-queue.ts for the two pglite-socket defects this once hit.
+ */
+
+let dir: string;
+let embedded: EmbeddedPostgres;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'docuchat-pglite-'));
+  embedded = await startEmbeddedPostgres(path.join(dir, 'pgdata'), 12);
+  pool = new pg.Pool({ connectionString: embedded.url, max: 10, connectionTimeoutMillis: 20_000 });
+  await pool.query('CREATE TABLE items (id serial PRIMARY KEY, owner int NOT NULL, note text NOT NULL)');
+});
+afterAll(async () => {
+  await pool?.end();
+  await embedded?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('embedded PostgreSQL under concurrent connections', () => {
+  it('300 interleaved parameterised queries, transactions and failures each get their own answer', async () => {
+    const work = Array.from({ length: 300 }, async (_, i) => {
+      switch (i % 3) {
+        case 0: {
+          const { rows } = await pool.query<{ echo: number; label: string }>(
+            'SELECT $1::int AS echo, $2::text AS label',
+            [i, `label-${i}`],
+          );
+          return rows[0]!.echo === i && rows[0]!.label === `label-${i}`
+            ? 'ok'
+            : `mixed up: ${JSON.stringify(rows)}`;
+        }
+        case 1: {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            await client.query('INSERT INTO items (owner, note) VALUES ($1, $2)', [i, `note ${i}`]);
+            const { rows } = await client.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM items WHERE owner = $1',
+              [i],
+            );
+            await client.query('COMMIT');
+            return rows[0]!.n === 1 ? 'ok' : `saw ${rows[0]!.n} rows`;
+          } finally {
+            client.release();
+          }
+        }
+        default: {
+          // A statement that fails inside the extended protocol must fail alone.
+          const error = await pool.query('SELECT $1::int / 0', [i]).then(
+            () => undefined,
+            (e: Error) => e.message,
+          );
+          return error === 'division by zero' ? 'ok' : `unexpected: ${error}`;
+        }
+      }
+    });
+    const results = await Promise.all(work);
+    expect(results.filter((r) => r !== 'ok')).toEqual([]);
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM items');
+    expect(rows[0]!.n).toBe(100);
+  });
+});
