@@ -129,4 +129,49 @@ describe('chat page with a real model upstream', () => {
     await expect(page.getByTestId('message-assistant').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, '22-chat-budget.png'), fullPage: true });
   });
+
+  it('lists invoices with period, tokens, Tomans, status and a Pay link to the payment page', async () => {
+    const insert = `INSERT INTO tenant_invoice (tenant_id, period_start, period_end, period_from, period_to, source,
+        tokens, price_per_1k_tomans, discount_percent, usage_amount, amount, amount_rials, status, order_id,
+        zibal_track_id, payment_url, paid_at)
+      VALUES ($1, $2::date, $2::date, $2::date, $2::date + 1, 'ledger', $3, 20, 0, $4, $4, $5, $6, $7, $8, $9, $10)`;
+    await server.db.pool.query(insert, [
+      account.tenantId,
+      '2026-11-25',
+      61_250,
+      '1225.00',
+      12_250,
+      'emailed',
+      'order-e2e-1',
+      '9001',
+      'https://gateway.zibal.ir/start/9001',
+      null,
+    ]);
+    await server.db.pool.query(insert, [
+      account.tenantId,
+      '2026-11-24',
+      5_000,
+      '100.00',
+      1_000,
+      'paid',
+      'order-e2e-2',
+      '9002',
+      'https://gateway.zibal.ir/start/9002',
+      new Date('2026-11-24T10:00:00Z'),
+    ]);
+    await page.goto(`${server.url}/billing?payment=paid`);
+    await page.getByText('Thank you — the payment was received.').waitFor();
+    const unpaid = page.getByRole('row').filter({ hasText: '25 Nov 2026' });
+    await unpaid.getByText('1,225 Tomans').waitFor();
+    expect(await unpaid.innerText()).toContain('61,250');
+    expect(await unpaid.innerText()).toContain('Awaiting payment');
+    // The Jalali day is shown next to the Gregorian one: 4 Azar 1405.
+    expect(await unpaid.innerText()).toContain('۴ آذر ۱۴۰۵');
+    const pay = unpaid.getByRole('link', { name: /Pay the invoice/ });
+    expect(await pay.getAttribute('href')).toBe('https://gateway.zibal.ir/start/9001');
+    const paid = page.getByRole('row').filter({ hasText: '24 Nov 2026' });
+    expect(await paid.innerText()).toContain('Paid');
+    await expect(paid.getByRole('link').count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, '23-billing-invoices.png'), fullPage: true });
+  });
 });
