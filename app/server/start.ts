@@ -67,7 +67,9 @@ export async function startDocuChat(
     chunkTokens: config.CHUNK_TOKENS,
     overlapTokens: config.CHUNK_OVERLAP_TOKENS,
     onChunksStored: (tenantId, count) => {
-      void slugOf(tenantId).then((tenant) => metrics.documentChunksTotal.inc({ tenant }, count));
+      slugOf(tenantId)
+        .then((tenant) => metrics.documentChunksTotal.inc({ tenant }, count))
+        .catch((error: Error) => logger.warn({ err: error.message }, 'document_chunks_total not updated'));
     },
   });
   // The gauge reflects what is stored, also after a restart.
