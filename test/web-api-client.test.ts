@@ -41,8 +41,7 @@ describe('web API client', () => {
   };
 
   beforeAll(async () => {
-    // One pool connection: see test/e2e/web-app.test.ts (embedded database and concurrent connections).
-    server = await startTestServer({ LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '1' });
+    server = await startTestServer({ LOG_LEVEL: 'warn' });
     account = await server.signUp({ tenant_name: 'Client Team' });
   });
 

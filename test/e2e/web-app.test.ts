@@ -60,11 +60,7 @@ describe('web app in a real browser', () => {
     webDir = mkdtempSync(path.join(tmpdir(), 'docuchat-web-'));
     // Built into a private folder: the real bundle, without racing `npm start`'s build/web.
     await buildWebApp(webDir);
-    // One pool connection: pglite-socket 0.2.17 queues each wire message, not each Parse…Sync sequence, so two
-    // connections outside a transaction interleave their unnamed prepared statements ("bind message supplies 3
-    // parameters, but prepared statement \"\" requires 1") and ingestion fails at random. Reported to the lead
-    // (app/db/embedded.ts); remove this once the embedded database serialises whole sequences.
-    server = await startTestServer({ WEB_DIST_DIR: webDir, DATABASE_POOL_SIZE: '1' });
+    server = await startTestServer({ WEB_DIST_DIR: webDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
     page = await context.newPage();

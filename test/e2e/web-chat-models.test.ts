@@ -52,8 +52,6 @@ describe('chat page with a real model upstream', () => {
       OPENAI_API_KEY: 'sk-test-not-a-real-key',
       LLM_TIMEOUT_MS: '3000',
       CIRCUIT_FAILURE_THRESHOLD: '1000',
-      // See test/e2e/web-app.test.ts: the embedded database and concurrent connections.
-      DATABASE_POOL_SIZE: '1',
     });
     account = await server.signUp({ tenant_name: 'Models Team' });
     const up = await server.upload(
