@@ -35,12 +35,12 @@ devops-check:
 devops-logs:
 	$(COMPOSE) logs -f
 
-# Everything except the web app's component tests.
+# Everything except the web app's tests (component, API client, serving and browser tests).
 test-backend:
-	npm test -- --exclude 'app/web/**'
+	npm test -- --exclude 'test/web-*' --exclude 'test/e2e/**'
 
 test-frontend:
-	npm test -- app/web
+	npm test -- test/web- test/e2e/
 
 lint:
 	npm run lint

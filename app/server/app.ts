@@ -69,6 +69,8 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
+        // TLS ends at the ingress; a self-hosted instance on plain HTTP (a LAN address) must still load its assets.
+        upgradeInsecureRequests: null,
       },
     },
   });
