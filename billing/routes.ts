@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { Config } from '../app/config/index.js';
 import { type Database, withTenant } from '../app/db/index.js';
 import { type PaymentOutcome, settlePayment } from './payments.js';
@@ -25,7 +25,17 @@ const CallbackQuery = Type.Object({
   orderId: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
-const InvoiceItem = Type.Object({
+/** Invoice states, in the order an invoice moves through them. */
+export const INVOICE_STATUSES = [
+  'pending',
+  'link_created',
+  'emailed',
+  'paid',
+  'failed',
+  'carried_forward',
+] as const;
+
+export const InvoiceItem = Type.Object({
   id: Type.String(),
   periodStart: Type.String({ description: 'Billed day, YYYY-MM-DD in the billing time zone' }),
   periodEnd: Type.String(),
@@ -34,16 +44,14 @@ const InvoiceItem = Type.Object({
     description: 'Decimal string with two places, including carried-forward amounts',
   }),
   carriedTomans: Type.String(),
-  status: Type.Union(
-    ['pending', 'link_created', 'emailed', 'paid', 'failed', 'carried_forward'].map((s) => Type.Literal(s)),
-  ),
+  status: Type.Union(INVOICE_STATUSES.map((s) => Type.Literal(s))),
   payUrl: Type.Union([Type.String(), Type.Null()], { description: 'Zibal payment page while unpaid' }),
   paidAt: Type.Union([Type.String(), Type.Null()]),
   refNumber: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
 });
 
-const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' });
+export const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' });
 const UsageQuery = Type.Object({
   from: Type.Optional(Day),
   to: Type.Optional(Day),
@@ -52,13 +60,25 @@ const UsageQuery = Type.Object({
 const DEFAULT_USAGE_DAYS = 30;
 const MAX_USAGE_DAYS = 366;
 
-const UsageItem = Type.Object({
+export const UsageItem = Type.Object({
   day: Type.String({ description: 'YYYY-MM-DD in the billing time zone' }),
   model: Type.String(),
   inputTokens: Type.Integer(),
   outputTokens: Type.Integer(),
   requests: Type.Integer(),
 });
+
+export const InvoiceList = Type.Object({ invoices: Type.Array(InvoiceItem) });
+export const UsageResponse = Type.Object({
+  timeZone: Type.String(),
+  from: Day,
+  to: Day,
+  usage: Type.Array(UsageItem),
+});
+export type InvoiceItem = Static<typeof InvoiceItem>;
+export type UsageItem = Static<typeof UsageItem>;
+export type InvoiceList = Static<typeof InvoiceList>;
+export type UsageResponse = Static<typeof UsageResponse>;
 
 function authOf(request: FastifyRequest): TenantAuth {
   return (request as FastifyRequest & { auth: TenantAuth }).auth;
@@ -111,7 +131,7 @@ export async function billingRoutes(app: FastifyInstance, opts: BillingRoutesOpt
       onRequest: [authenticate],
       schema: {
         summary: "The tenant's invoices, newest first",
-        response: { 200: Type.Object({ invoices: Type.Array(InvoiceItem) }), 401: ErrorBody },
+        response: { 200: InvoiceList, 401: ErrorBody },
       },
     },
     async (request) => {
@@ -153,7 +173,7 @@ export async function billingRoutes(app: FastifyInstance, opts: BillingRoutesOpt
         summary: "The tenant's token usage per day (billing time zone) and model",
         querystring: UsageQuery,
         response: {
-          200: Type.Object({ timeZone: Type.String(), from: Day, to: Day, usage: Type.Array(UsageItem) }),
+          200: UsageResponse,
           400: ErrorBody,
           401: ErrorBody,
         },

@@ -28,34 +28,10 @@ export type ChatStreamEvent = {
   [K in ChatTurnEvent['type']]: { event: K; data: Omit<Extract<ChatTurnEvent, { type: K }>, 'type'> };
 }[ChatTurnEvent['type']];
 
-/**
- * Billing shapes. `billing/routes.ts` declares its TypeBox schemas without exporting them, so these mirror
- * `GET /billing/invoices` and `GET /billing/usage`; export `InvoiceItem`/`UsageItem` there to share them.
- */
-export type InvoiceStatus = 'pending' | 'link_created' | 'emailed' | 'paid' | 'failed' | 'carried_forward';
-export interface Invoice {
-  id: string;
-  periodStart: string;
-  periodEnd: string;
-  tokens: number;
-  amountTomans: string;
-  carriedTomans: string;
-  status: InvoiceStatus;
-  payUrl: string | null;
-  paidAt: string | null;
-  refNumber: string | null;
-  createdAt: string;
-}
-export interface UsageRow {
-  day: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  requests: number;
-}
-export interface UsageResponse {
-  timeZone: string;
-  from: string;
-  to: string;
-  usage: UsageRow[];
-}
+/** Billing shapes, from the billing routes' own schemas. */
+export type {
+  InvoiceItem as Invoice,
+  UsageItem as UsageRow,
+  UsageResponse,
+} from '../../../../billing/routes.js';
+export type InvoiceStatus = import('../../../../billing/routes.js').InvoiceItem['status'];
