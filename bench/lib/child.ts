@@ -11,6 +11,11 @@ export const PROFILE_DIR = path.join(CACHE_DIR, 'profiles');
 /** Set by `--profile`: every worker writes a V8 CPU profile to bench/.cache/profiles/ when it exits. */
 export const profiling = { enabled: false };
 
+export interface WorkerEvent {
+  name: string;
+  [field: string]: unknown;
+}
+
 export interface Worker {
   readonly pid: number;
   /** What the worker announced when it became ready. */
@@ -18,6 +23,8 @@ export interface Worker {
   /** The base URL the worker announced (servers and fakes), or '' for workers that serve nothing. */
   readonly url: string;
   request<T = unknown>(type: string, payload?: unknown): Promise<T>;
+  /** Calls `listener` with every event the worker sends unasked (`{type: 'event', name, ...}`). */
+  onEvent(listener: (event: WorkerEvent) => void): void;
   /** Peak resident set size of the worker so far, in MiB (Linux VmHWM). */
   peakRssMb(): number | null;
   /** Asks the worker to exit (which writes its CPU profile when profiling) and waits for it. */
@@ -53,6 +60,7 @@ export async function startWorker(
     stdio: ['ignore', process.env.BENCH_WORKER_LOGS === '1' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   let nextId = 1;
+  const listeners: ((event: WorkerEvent) => void)[] = [];
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => {
@@ -71,6 +79,10 @@ export async function startWorker(
     child.on(
       'message',
       (message: { type?: string; id?: number; ok?: boolean; result?: unknown; error?: string }) => {
+        if (message?.type === 'event') {
+          for (const listener of listeners) listener(message as unknown as WorkerEvent);
+          return;
+        }
         if (message?.type === 'ready') {
           clearTimeout(timer);
           resolve(message);
@@ -103,6 +115,7 @@ export async function startWorker(
     info,
     url: typeof info.url === 'string' ? info.url : '',
     request,
+    onEvent: (listener) => void listeners.push(listener),
     peakRssMb: () => peakRssOf(pid),
     async stop() {
       if (exited) return;

@@ -80,6 +80,15 @@ export async function waitUntilReady(
   }
 }
 
+/** A document's status now (`processing`, `ready` or `failed`). */
+export async function documentStatus(baseUrl: string, token: string, documentId: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/v1/documents/${documentId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const doc = await json(response);
+  return response.status === 200 ? String(doc.status) : `http ${response.status}`;
+}
+
 export interface StreamTiming {
   /** Milliseconds from sending the request to the first `token` event. */
   firstToken: number;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startWorker, type Worker, withWorker } from '../lib/child.js';
-import { signUp, upload, waitUntilReady } from '../lib/client.js';
+import { documentStatus, signUp, upload } from '../lib/client.js';
 import { type BenchDocumentKind, benchDocument } from '../lib/documents.js';
 import type { Line } from '../lib/report.js';
 import type { RowDefinition } from '../lib/row.js';
@@ -71,11 +71,28 @@ export const ingestionRow: RowDefinition = {
         }
         server = await startWorker('docuchat', { args: [JSON.stringify(env)] });
         const url = server.url;
+        // The moment each document is ready, from the server's own log (see workers/docuchat.ts): polling the
+        // API every few milliseconds would put requests on the same single-threaded database as the ingestion.
+        const readyAt = new Map<string, number>();
+        server.onEvent((event) => {
+          if (event.name === 'document-ready') readyAt.set(event.document as string, performance.now());
+        });
+        const ready = async (id: string): Promise<number> => {
+          for (let waited = 0; !readyAt.has(id); waited += 50) {
+            // Now and then (rarely enough not to matter) ask whether the document failed instead.
+            if (waited > 0 && waited % 2000 === 0) {
+              const status = await documentStatus(url, session.token, id);
+              if (status !== 'processing' && !readyAt.has(id)) throw new Error(`document ${id}: ${status}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          return readyAt.get(id)!;
+        };
         const session = await signUp(url, 'ingest');
         // Warm-up: one small document of each kind (JIT, parser modules, prepared plans).
         for (const kind of KINDS) {
           const doc = benchDocument(kind, 900, 2);
-          await waitUntilReady(url, session.token, await upload(url, session.token, doc));
+          await ready(await upload(url, session.token, doc));
         }
         for (const kind of KINDS) {
           const before = fake ? await fake.request<FakeCounts>('counts') : undefined;
@@ -84,8 +101,7 @@ export const ingestionRow: RowDefinition = {
             const doc = benchDocument(kind, i, pages);
             const started = performance.now();
             const id = await upload(url, session.token, doc);
-            await waitUntilReady(url, session.token, id);
-            rates.push(doc.pages / ((performance.now() - started) / 1000));
+            rates.push(doc.pages / (((await ready(id)) - started) / 1000));
           }
           const s = summarizeRate(rates);
           const b = baseline.get(kind)!;
@@ -127,7 +143,7 @@ export const ingestionRow: RowDefinition = {
       }
     }
     notes.unshift(
-      `Time from starting the upload to seeing the document \`ready\` (polled every 20 ms); ${documents} documents per line; ` +
+      `Time from starting the upload to the server logging the document ready; ${documents} documents per line; ` +
         'a Markdown page-equivalent is the text of one PDF page (about 500 words).',
     );
     return { lines, notes, peakRssMb: peak };

@@ -4,12 +4,31 @@
  * through the API would spend minutes in argon2) and mint their access tokens with the server's own signer.
  */
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { LocalHashingEmbedder } from '../../app/server/embeddings/local-hashing-embedder.js';
 import { startDocuChat } from '../../app/server/start.js';
 import { serveWorker } from '../lib/worker-ipc.js';
 
 const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
-const running = await startDocuChat(env);
+
+/**
+ * The server's log, passed on to stdout, with one line watched: the ingestion worker's "document ready". The
+ * parent learns the moment a document is ready from it instead of polling the API, whose requests would compete
+ * with the ingestion for the one embedded database.
+ */
+const logStream = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    const text = chunk.toString('utf8');
+    if (text.includes('"msg":"document ready"')) {
+      for (const line of text.split('\n')) {
+        const document = /"document":"([0-9a-f-]{36})".*"msg":"document ready"/.exec(line)?.[1];
+        if (document) process.send?.({ type: 'event', name: 'document-ready', document });
+      }
+    }
+    process.stdout.write(chunk, () => done());
+  },
+});
+const running = await startDocuChat(env, { logStream });
 
 export interface SeedTenantsRequest {
   count: number;
