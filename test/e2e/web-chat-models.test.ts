@@ -36,9 +36,13 @@ describe('chat page with a real model upstream', () => {
 
   const ask = async (question: string) => {
     await page.getByRole('button', { name: 'New conversation' }).click();
+    // Wait for the fresh conversation to render (its list empties) before typing, or a late re-render of the
+    // page could replace the box we typed into.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-user"]').length === 0);
     const box = page.getByLabel('Your question');
     await box.fill(question);
     await box.press('Enter');
+    await page.getByTestId('message-user').filter({ hasText: question }).first().waitFor({ timeout: 15_000 });
   };
 
   beforeAll(async () => {
