@@ -66,6 +66,8 @@ async function runRow(row: RowDefinition, quick: boolean): Promise<RowResult> {
       status: 'ran',
       ...outcome,
       seconds: (performance.now() - started) / 1000,
+      ranAt: new Date().toISOString(),
+      commit: gitCommit(),
     };
     console.log(`  → ${verdict(result)} in ${result.seconds.toFixed(1)} s`);
     return result;
@@ -114,8 +116,8 @@ async function main() {
       (r): r is RowResult => r !== undefined,
     );
     report.rows = merged;
-    report.seconds = previous.seconds;
-    report.startedAt = `${previous.startedAt} (rows ${args.only.join(', ')} re-run ${report.startedAt})`;
+    for (const key of ['startedAt', 'commit', 'loadAverageAtStart', 'seconds', 'scale'] as const)
+      Object.assign(report, { [key]: previous[key] });
   }
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(outDir, `${base}.md`), renderMarkdown(report));

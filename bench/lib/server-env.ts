@@ -2,14 +2,10 @@
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 
 /**
- * One pool connection to the embedded database. With more, pglite-socket interleaves the extended-protocol
- * messages of concurrent connections into PGlite's single session (electric-sql/pglite#1046): requests fail
- * with "unnamed prepared statement does not exist", get another request's rows, or the queue deadlocks.
- * `bench/repro/embedded-pool-interleaving.ts` reproduces it. PGlite runs one statement at a time whatever the
- * pool size, so one connection costs no throughput. Drop this once the product defaults to it.
+ * Nothing but what a deployment must set: the database pool, cache, models and limits are the product's
+ * defaults, so the table measures what `npm start` runs. (Until 34773d9 the embedded database needed a pool of
+ * one connection: see bench/repro/embedded-pool-interleaving.ts.)
  */
-export const EMBEDDED_POOL_SIZE = '1';
-
 export function docuchatEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATA_DIR: dataDir,
@@ -17,7 +13,6 @@ export function docuchatEnv(dataDir: string, extra: Record<string, string> = {})
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     JWT_SECRET: BENCH_JWT_SECRET,
-    DATABASE_POOL_SIZE: EMBEDDED_POOL_SIZE,
     ...extra,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/repro/embedded-pool-interleaving.ts [POOL_SIZE]` — found while building the benchmarks.
  *
- * On the embedded database with its default pool (DATABASE_POOL_SIZE=10), concurrent requests corrupt each other:
+ * Fixed in 34773d9 (app/db/pglite-queue.ts); kept as a regression check. Before that, on the embedded database with its
+ * default pool (DATABASE_POOL_SIZE=10), concurrent requests corrupted each other:
  * pglite-socket queues protocol MESSAGES from all connections into PGlite's single session and keeps a
  * connection's messages together only inside a transaction (electric-sql/pglite#1046, PR #977). A query's
  * Parse/Bind/Execute outside a transaction (the auth lookup `loadAuthContext`) interleaves with another
