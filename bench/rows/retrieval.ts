@@ -55,6 +55,13 @@ export const retrievalRow: RowDefinition = {
         });
         if (!t.usesHnsw)
           notes.push(`${fmtK(size)} chunks, ${label}: the planner did not use the HNSW index.`);
+        notes.push(
+          `${fmtK(size)} chunks, ${label}: recall@10 / p95 of the vector part alone by hnsw.ef_search — ` +
+            t.efSweep
+              .map((p) => `${p.ef}: ${p.recall.toFixed(3)} / ${p.vectorOnly.p95.toFixed(1)} ms`)
+              .join(', ') +
+            ' (the product sets 40).',
+        );
       }
       log(
         `${size}: large ${r.big.hybrid.median.toFixed(1)}/${r.big.hybrid.p95.toFixed(1)} ms recall ${r.big.recall.toFixed(3)}; ` +
