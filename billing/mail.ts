@@ -85,6 +85,8 @@ export function createInvoiceMailer(options: {
     ['connectionTimeout', timeout],
     ['greetingTimeout', timeout],
     ['socketTimeout', timeout],
+    // One pooled connection reused for the invoices of a run, instead of a new SMTP session per e-mail.
+    ['pool', 'true'],
   ] as const) {
     if (!url.searchParams.has(key)) url.searchParams.set(key, String(value));
   }

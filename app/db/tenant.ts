@@ -24,18 +24,33 @@ export async function withTransaction<T>(
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Runs `fn` in a transaction as the application role with `app.tenant_id` set, so row-level security shows
  * only this tenant's rows. Repository functions still filter by tenant explicitly; this is the second wall.
+ *
+ * BEGIN, the role and the tenant go to the server as one statement batch (one round trip instead of three: on
+ * the embedded database every round trip waits in one queue). The tenant id is inlined, so it must be a UUID.
  */
-export function withTenant<T>(
+export async function withTenant<T>(
   pool: pg.Pool,
   tenantId: string,
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  return withTransaction(pool, async (client) => {
-    await client.query(`SET LOCAL ROLE ${APP_ROLE}`);
-    await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-    return fn(client);
-  });
+  if (!UUID.test(tenantId)) throw new TypeError('withTenant needs a tenant UUID');
+  const client = await pool.connect();
+  try {
+    await client.query(
+      `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`,
+    );
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
