@@ -195,6 +195,25 @@ describe('model fallback with the real openai SDK against a fake upstream', () =
   });
 });
 
+describe('embedding outage', () => {
+  it('answers 503 with a reason when the question cannot be embedded, and keeps the question', async () => {
+    fake.setBehavior('text-embedding-3-small', { status: 500 });
+    const question = 'Is there a discount for yearly premium plans?';
+    const res = await server.api('POST', '/api/v1/chat', {
+      token: account.accessToken,
+      json: { message: question },
+    });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('embeddings_unavailable');
+    expect(res.headers.get('retry-after')).toBe('30');
+    const { rows } = await server.db.pool.query(
+      `SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND role = 'user' AND content = $2`,
+      [account.tenantId, question],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+});
+
 describe('circuit breaker', () => {
   it('skips a dead primary without calling it once its circuit is open', async () => {
     const breakerFake = await startFakeOpenAI();

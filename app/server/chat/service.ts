@@ -7,7 +7,7 @@ import { OPENAI_REQUEST_STATUS, TOKEN_DIRECTION } from '../../telemetry/metrics.
 import type { AuthContext } from '../accounts/repository.js';
 import type { Cache } from '../cache/index.js';
 import type { Embedder } from '../embeddings/types.js';
-import { notFound } from '../errors.js';
+import { HttpError, notFound } from '../errors.js';
 import { AllModelsFailedError, ModelCallError } from '../llm/errors.js';
 import type { AttemptRecord, FallbackChain, FallbackRecord } from '../llm/fallback-chain.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -249,7 +249,17 @@ export class ChatService {
     if (cached) {
       vector = JSON.parse(cached) as number[];
     } else {
-      vector = (await embedder.embed([question]))[0]!;
+      try {
+        vector = (await embedder.embed([question]))[0]!;
+      } catch (error) {
+        // The question is already saved; the embedding service (after its own retries) is what failed.
+        throw new HttpError(
+          503,
+          'embeddings_unavailable',
+          `The embedding service is unavailable (${(error as Error).message.slice(0, 120)}); your question is saved, please try again shortly.`,
+          { 'retry-after': '30' },
+        );
+      }
       await cache.set(tenantId, key, JSON.stringify(vector), QUERY_EMBEDDING_TTL_SECONDS);
     }
     return withTenant(pool, tenantId, (db) =>
