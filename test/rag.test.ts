@@ -61,6 +61,8 @@ describe('documents and cited answers', () => {
     const answer = answerOf(events);
     expect(answer).toContain('25 days');
     expect(answer).toContain(`[${vacation.n}]`);
+    // Headings give context; the offline answer quotes sentences, not the bare heading line.
+    expect(answer).not.toMatch(/^- Vacation \[/m);
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
     expect(done.data).toMatchObject({ model: 'local', fallback: false });

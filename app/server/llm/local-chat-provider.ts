@@ -60,7 +60,8 @@ export class LocalChatProvider implements ChatProvider {
         chunk.text
           .split(SENTENCE_END)
           .map((s) => s.trim())
-          .filter((s) => /[\p{L}\p{N}]/u.test(s))
+          // A heading line ("Backups") is context, not an answer: quote sentences of three words or more.
+          .filter((s) => /[\p{L}\p{N}]/u.test(s) && s.split(/\s+/).length >= 3)
           .map((sentence, position) => ({
             sentence,
             n: chunk.n,
