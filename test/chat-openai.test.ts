@@ -12,7 +12,8 @@ beforeAll(async () => {
   server = await startTestServer({
     OPENAI_BASE_URL: fake.url,
     OPENAI_API_KEY: 'sk-test-not-a-real-key',
-    LLM_TIMEOUT_MS: '1500',
+    // Long enough for a healthy answer on a loaded machine; the timeout case waits this long once.
+    LLM_TIMEOUT_MS: '5000',
     // Every test decides its own failures; keep the breaker out of the way here (it has its own tests).
     CIRCUIT_FAILURE_THRESHOLD: '1000',
   });

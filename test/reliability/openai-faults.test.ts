@@ -19,7 +19,8 @@ beforeAll(async () => {
   server = await startTestServer({
     OPENAI_BASE_URL: fake.url,
     OPENAI_API_KEY: 'sk-reliability-not-a-real-key',
-    LLM_TIMEOUT_MS: '800',
+    // Long enough for a healthy answer on a loaded machine; the timeout cases wait this long.
+    LLM_TIMEOUT_MS: '3000',
     CIRCUIT_FAILURE_THRESHOLD: '1000',
   });
   secrets.add('sk-reliability-not-a-real-key');
