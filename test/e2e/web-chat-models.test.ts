@@ -90,8 +90,13 @@ describe('chat page with a real model upstream', () => {
 
   it('says when the backup model answered because the main one failed', async () => {
     fake.setBehavior('gpt-4o', { status: 500 });
-    fake.setBehavior('gpt-4o-mini', { answer: 'The premium plan costs forty dollars per month [1].' });
+    fake.setBehavior('gpt-4o-mini', {
+      answer: 'The premium plan costs forty dollars per month [1].',
+      tokensPerSecond: 4,
+    });
     await ask(QUESTION);
+    // The live notice shows while the answer streams (slowed down here so the stream lasts about two seconds);
+    // afterwards the stored message carries its own label, checked after the reload below.
     await page
       .getByText('The main model (gpt-4o) was unavailable, so the backup model (gpt-4o-mini) answered.')
       .waitFor({ timeout: 30_000 });
