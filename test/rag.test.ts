@@ -241,6 +241,22 @@ describe('bad uploads', () => {
       token: bob.accessToken,
     });
     expect(json.status).toBe(415);
+    // Found by the header fuzzer: a multipart body without a boundary, or cut off, is the client's mistake.
+    for (const [contentType, body] of [
+      ['multipart/form-data', 'x'],
+      [
+        'multipart/form-data; boundary=xyz',
+        '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc',
+      ],
+    ]) {
+      const res = await server.api('POST', '/api/v1/documents', {
+        body,
+        headers: { 'content-type': contentType },
+        token: bob.accessToken,
+      });
+      expect(res.status, contentType).toBe(400);
+      expect(res.body.message).toMatch(/^Malformed multipart body/);
+    }
     expect(await counts(bob.tenantId)).toEqual({ documents: 0, chunks: 0, jobs: 0 });
   });
 });

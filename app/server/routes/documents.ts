@@ -74,25 +74,32 @@ const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (
           'Send the document as multipart/form-data in the field `file`',
         );
       }
-      const file = await request.file();
-      if (!file)
-        throw new HttpError(400, 'bad_request', 'No file: send the document in the multipart field `file`');
       let bytes: Buffer;
+      let filename: string;
+      let mimetype: string;
       try {
+        const file = await request.file();
+        if (!file)
+          throw new HttpError(400, 'bad_request', 'No file: send the document in the multipart field `file`');
+        filename = file.filename;
+        mimetype = file.mimetype;
         bytes = await file.toBuffer();
       } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 413) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 413) {
           throw new HttpError(
             413,
             'payload_too_large',
             `The file is larger than the ${mb(opts.maxUploadBytes)} limit`,
           );
         }
-        throw error;
+        if (error instanceof HttpError || (status && status < 500)) throw error;
+        // The parser's own errors (no boundary, a cut-off body) are a malformed request, not a server fault.
+        throw new HttpError(400, 'bad_request', `Malformed multipart body: ${(error as Error).message}`);
       }
-      const name = sanitizeFilename(file.filename || 'document');
+      const name = sanitizeFilename(filename || 'document');
       if (bytes.length === 0) throw new HttpError(422, 'unprocessable_document', 'The file is empty');
-      const kind = detectDocumentKind(name, file.mimetype, bytes);
+      const kind = detectDocumentKind(name, mimetype, bytes);
       if (!kind) {
         throw new HttpError(
           415,
