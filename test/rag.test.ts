@@ -248,7 +248,7 @@ describe('bad uploads', () => {
         'multipart/form-data; boundary=xyz',
         '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc',
       ],
-    ]) {
+    ] as Array<[string, string]>) {
       const res = await server.api('POST', '/api/v1/documents', {
         body,
         headers: { 'content-type': contentType },
