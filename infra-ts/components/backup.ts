@@ -10,6 +10,7 @@ import {
   podSecurityContext,
   resourceRequirements,
   restrictedContainerSecurityContext,
+  scheduledJob,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -50,47 +51,32 @@ export class Backup extends Construct {
       },
     });
 
-    new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: { name: resourceNames.backup, labels },
-      spec: {
-        schedule: config.backup.schedule,
-        timeZone: config.billing.timeZone,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 2,
-            template: {
-              metadata: { labels },
-              spec: {
-                restartPolicy: 'Never',
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(POSTGRES_UID),
-                containers: [
-                  {
-                    name: 'backup',
-                    image: imageName(config.images.postgresql),
-                    command: ['bash', '-c', backupScript(config.backup.keepDays)],
-                    env: postgresClientEnv(config),
-                    resources: resourceRequirements(config.backup.resources),
-                    securityContext: restrictedContainerSecurityContext(),
-                    volumeMounts: [
-                      { name: 'backups', mountPath: BACKUP_DIR },
-                      { name: 'tmp', mountPath: '/tmp' },
-                    ],
-                  },
-                ],
-                volumes: [
-                  { name: 'backups', persistentVolumeClaim: { claimName: resourceNames.backups } },
-                  scratchVolume('tmp'),
-                ],
-              },
-            },
+    scheduledJob(this, {
+      name: resourceNames.backup,
+      labels,
+      schedule: config.backup.schedule,
+      timeZone: config.billing.timeZone,
+      backoffLimit: 2,
+      pod: {
+        securityContext: podSecurityContext(POSTGRES_UID),
+        containers: [
+          {
+            name: 'backup',
+            image: imageName(config.images.postgresql),
+            command: ['bash', '-c', backupScript(config.backup.keepDays)],
+            env: postgresClientEnv(config),
+            resources: resourceRequirements(config.backup.resources),
+            securityContext: restrictedContainerSecurityContext(),
+            volumeMounts: [
+              { name: 'backups', mountPath: BACKUP_DIR },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
           },
-        },
+        ],
+        volumes: [
+          { name: 'backups', persistentVolumeClaim: { claimName: resourceNames.backups } },
+          scratchVolume('tmp'),
+        ],
       },
     });
   }

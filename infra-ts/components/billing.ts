@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
@@ -8,6 +7,7 @@ import {
   podSecurityContext,
   resourceRequirements,
   restrictedContainerSecurityContext,
+  scheduledJob,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -26,45 +26,29 @@ export class Billing extends Construct {
     const labels = componentLabels('billing');
     const env = backendEnvironment(config);
 
-    new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: { name: resourceNames.billing, labels },
-      spec: {
-        schedule: config.billing.schedule,
-        timeZone: config.billing.timeZone,
-        concurrencyPolicy: 'Forbid',
-        // A run missed by more than an hour waits for the next day rather than billing at noon.
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 2,
-            activeDeadlineSeconds: 3600,
-            template: {
-              metadata: { labels },
-              spec: {
-                restartPolicy: 'Never',
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(1000),
-                containers: [
-                  {
-                    name: 'billing',
-                    image: imageName(config.images.backend),
-                    command: ['node', 'build/billing/main.js'],
-                    args: [...config.billing.args],
-                    envFrom: [{ configMapRef: { name: resourceNames.backendConfig } }],
-                    env: env.secretEnv,
-                    resources: resourceRequirements(config.billing.resources),
-                    securityContext: restrictedContainerSecurityContext(),
-                    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-                  },
-                ],
-                volumes: [scratchVolume('tmp')],
-              },
-            },
+    scheduledJob(this, {
+      name: resourceNames.billing,
+      labels,
+      schedule: config.billing.schedule,
+      timeZone: config.billing.timeZone,
+      backoffLimit: 2,
+      activeDeadlineSeconds: 3600,
+      pod: {
+        securityContext: podSecurityContext(1000),
+        containers: [
+          {
+            name: 'billing',
+            image: imageName(config.images.backend),
+            command: ['node', 'build/billing/main.js'],
+            args: [...config.billing.args],
+            envFrom: [{ configMapRef: { name: resourceNames.backendConfig } }],
+            env: env.secretEnv,
+            resources: resourceRequirements(config.billing.resources),
+            securityContext: restrictedContainerSecurityContext(),
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
           },
-        },
+        ],
+        volumes: [scratchVolume('tmp')],
       },
     });
   }

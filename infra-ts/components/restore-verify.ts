@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
@@ -9,6 +8,7 @@ import {
   podSecurityContext,
   resourceRequirements,
   restrictedContainerSecurityContext,
+  scheduledJob,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -26,52 +26,37 @@ export class RestoreVerify extends Construct {
     const { config } = props;
     const labels = componentLabels('backup');
 
-    new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: { name: resourceNames.restoreVerify, labels },
-      spec: {
-        schedule: config.backup.restoreVerifySchedule,
-        timeZone: config.billing.timeZone,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 0,
-            template: {
-              metadata: { labels },
-              spec: {
-                restartPolicy: 'Never',
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(POSTGRES_UID),
-                containers: [
-                  {
-                    name: 'restore-verify',
-                    image: imageName(config.images.postgresql),
-                    command: ['bash', '-c', restoreVerifyScript()],
-                    resources: resourceRequirements(config.backup.resources),
-                    securityContext: restrictedContainerSecurityContext(),
-                    volumeMounts: [
-                      { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
-                      { name: 'scratch', mountPath: SCRATCH_DIR },
-                      { name: 'tmp', mountPath: '/tmp' },
-                    ],
-                  },
-                ],
-                volumes: [
-                  {
-                    name: 'backups',
-                    persistentVolumeClaim: { claimName: resourceNames.backups, readOnly: true },
-                  },
-                  // The scratch database lives and dies with the pod.
-                  scratchVolume('scratch', '20Gi'),
-                  scratchVolume('tmp'),
-                ],
-              },
-            },
+    scheduledJob(this, {
+      name: resourceNames.restoreVerify,
+      labels,
+      schedule: config.backup.restoreVerifySchedule,
+      timeZone: config.billing.timeZone,
+      backoffLimit: 0,
+      pod: {
+        securityContext: podSecurityContext(POSTGRES_UID),
+        containers: [
+          {
+            name: 'restore-verify',
+            image: imageName(config.images.postgresql),
+            command: ['bash', '-c', restoreVerifyScript()],
+            resources: resourceRequirements(config.backup.resources),
+            securityContext: restrictedContainerSecurityContext(),
+            volumeMounts: [
+              { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
+              { name: 'scratch', mountPath: SCRATCH_DIR },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
           },
-        },
+        ],
+        volumes: [
+          {
+            name: 'backups',
+            persistentVolumeClaim: { claimName: resourceNames.backups, readOnly: true },
+          },
+          // The scratch database lives and dies with the pod.
+          scratchVolume('scratch', '20Gi'),
+          scratchVolume('tmp'),
+        ],
       },
     });
   }

@@ -3,6 +3,7 @@
  * from stack configuration, image references and the writable scratch volumes a read-only root needs.
  */
 import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
 
 export interface ImageRef {
   readonly repository: string;
@@ -77,4 +78,47 @@ export function httpProbe(path: string, port: string | number, periodSeconds = 1
 
 export function execProbe(command: string[], periodSeconds = 10): k8s.Probe {
   return { exec: { command }, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 };
+}
+
+export interface ScheduledJobOptions {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly schedule: string;
+  readonly timeZone: string;
+  /** Retries of a failed run. */
+  readonly backoffLimit: number;
+  /** Longest a run may take. @default no limit */
+  readonly activeDeadlineSeconds?: number;
+  /** The pod that does the work; `restartPolicy: Never` and no service-account token are added. */
+  readonly pod: Omit<k8s.PodSpec, 'restartPolicy' | 'automountServiceAccountToken'>;
+}
+
+/**
+ * A CronJob for DocuChat's scheduled work (billing, backup, restore check): never two runs at once, a run missed by
+ * more than an hour skipped rather than started late, the last three runs of each outcome kept for `kubectl logs`.
+ */
+export function scheduledJob(scope: Construct, options: ScheduledJobOptions): k8s.KubeCronJob {
+  const { name, labels } = options;
+  return new k8s.KubeCronJob(scope, 'cronjob', {
+    metadata: { name, labels },
+    spec: {
+      schedule: options.schedule,
+      timeZone: options.timeZone,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: options.backoffLimit,
+          ...(options.activeDeadlineSeconds ? { activeDeadlineSeconds: options.activeDeadlineSeconds } : {}),
+          template: {
+            metadata: { labels },
+            spec: { restartPolicy: 'Never', automountServiceAccountToken: false, ...options.pod },
+          },
+        },
+      },
+    },
+  });
 }
