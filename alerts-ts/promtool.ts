@@ -4,7 +4,7 @@
  */
 import type { MetricDefinition } from '../app/telemetry/metrics.js';
 import type { ExternalSeries, TargetLabel } from './promql.js';
-import type { PromtoolSeries } from './rule.js';
+import type { PromtoolAlertExpectation, PromtoolSeries, RenderedAlertRule } from './rule.js';
 
 type SeriesLabels<L extends string> = { readonly [K in L | TargetLabel]?: string };
 
@@ -82,4 +82,44 @@ export function humanizeDuration(seconds: number): string {
   if (!(seconds >= 1 && seconds < 60))
     throw new Error(`humanizeDuration() helper covers 1 s..60 s, got ${seconds}`);
   return `${formatG4(seconds)}s`;
+}
+
+const HUMANIZERS: Readonly<Record<string, (value: number) => string>> = {
+  humanize,
+  humanizePercentage,
+  humanizeDuration,
+};
+
+/**
+ * The alert promtool must see when `rule` fires for a series with `labels` at `value`: the rule's severity plus
+ * those labels, and its annotations expanded as Prometheus expands `{{ $labels.x }}` and `{{ $value | fn }}`.
+ * A template that needs a label or value the test did not give is an error, not a silently unexpanded string.
+ */
+export function firingAlert(
+  rule: RenderedAlertRule,
+  options: { labels?: Readonly<Record<string, string>>; value?: number } = {},
+): PromtoolAlertExpectation['exp_alerts'][number] {
+  const labels = options.labels ?? {};
+  const expand = (text: string) =>
+    text
+      .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => {
+        const label = labels[name];
+        if (label === undefined) throw new Error(`${rule.alert}: the test gives no value for label ${name}`);
+        return label;
+      })
+      .replace(/\{\{ \$value \| (\w+) \}\}/g, (_, fn: string) => {
+        const humanizer = HUMANIZERS[fn];
+        if (!humanizer || options.value === undefined) {
+          throw new Error(`${rule.alert}: the test cannot expand {{ $value | ${fn} }}`);
+        }
+        return humanizer(options.value);
+      });
+  return {
+    exp_labels: { severity: rule.labels.severity, ...labels },
+    exp_annotations: {
+      summary: expand(rule.annotations.summary),
+      description: expand(rule.annotations.description),
+      runbook_url: rule.annotations.runbook_url,
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { metrics } from '../../app/telemetry/metrics.js';
 import type { ResolvedPrometheusParams } from '../params.js';
 import { gt, rate, series, sum } from '../promql.js';
-import { growing, humanize, inputSeries } from '../promtool.js';
+import { firingAlert, growing, inputSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 /** Fallbacks per second across all tenants above which the primary model is effectively out (the seed's 10/s). */
@@ -49,18 +49,7 @@ export function excessiveMlFallbacks(p: ResolvedPrometheusParams): AlertRule {
             {
               eval_time: '12m',
               alertname: rule.alert,
-              exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity },
-                  exp_annotations: {
-                    ...rule.annotations,
-                    description: rule.annotations.description.replace(
-                      '{{ $value | humanize }}',
-                      humanize(firingRate),
-                    ),
-                  },
-                },
-              ],
+              exp_alerts: [firingAlert(rule, { value: firingRate })],
             },
           ],
         },

@@ -1,7 +1,7 @@
 import { metrics } from '../../app/telemetry/metrics.js';
 import type { ResolvedPrometheusParams } from '../params.js';
 import { div, gt, histogramCount, rate, sum } from '../promql.js';
-import { growing, humanizePercentage, inputHistogramSeries } from '../promtool.js';
+import { firingAlert, growing, inputHistogramSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 /** Share of API responses with a 5xx status above which users notice failures (the seed's 5 %). */
@@ -61,18 +61,7 @@ export function highErrorRate(p: ResolvedPrometheusParams): AlertRule {
             {
               eval_time: '7m',
               alertname: rule.alert,
-              exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity },
-                  exp_annotations: {
-                    ...rule.annotations,
-                    description: rule.annotations.description.replace(
-                      '{{ $value | humanizePercentage }}',
-                      humanizePercentage(firingShare),
-                    ),
-                  },
-                },
-              ],
+              exp_alerts: [firingAlert(rule, { value: firingShare })],
             },
           ],
         },

@@ -2,7 +2,7 @@ import { STREAMING_PATHS } from '../../app/config/http.js';
 import { HTTP_DURATION_BUCKETS, metrics } from '../../app/telemetry/metrics.js';
 import type { ResolvedPrometheusParams } from '../params.js';
 import { gt, histogramBuckets, histogramQuantile, rate, sum } from '../promql.js';
-import { growing, humanizeDuration, inputHistogramSeries } from '../promtool.js';
+import { firingAlert, growing, inputHistogramSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 /** P95 request duration in seconds above which the API feels slow (the seed's 2 s). */
@@ -70,18 +70,7 @@ export function highLatency(p: ResolvedPrometheusParams): AlertRule {
             {
               eval_time: '12m',
               alertname: rule.alert,
-              exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity },
-                  exp_annotations: {
-                    ...rule.annotations,
-                    description: rule.annotations.description.replace(
-                      '{{ $value | humanizeDuration }}',
-                      humanizeDuration(quantileInBucket(0.95, slowLower, slowUpper)),
-                    ),
-                  },
-                },
-              ],
+              exp_alerts: [firingAlert(rule, { value: quantileInBucket(0.95, slowLower, slowUpper) })],
             },
           ],
         },

@@ -1,7 +1,7 @@
 import { processMetrics } from '../../app/telemetry/metrics.js';
 import type { ResolvedPrometheusParams } from '../params.js';
 import { div, external, externalSeries, gt } from '../promql.js';
-import { constant, humanizePercentage, inputExternalSeries } from '../promtool.js';
+import { constant, firingAlert, inputExternalSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 /** Share of the container memory limit above which the pod is close to being OOM-killed (the seed's 90 %). */
@@ -36,13 +36,6 @@ export function highMemoryUsage(p: ResolvedPrometheusParams): AlertRule {
       };
       const firingShare = (1 + MEMORY_LIMIT_RATIO_THRESHOLD) / 2;
       const bytes = (share: number) => Math.round(p.memoryLimitBytes * share);
-      const expand = (text: string) =>
-        text
-          .replaceAll('{{ $labels.pod }}', target.pod)
-          .replace(
-            '{{ $value | humanizePercentage }}',
-            humanizePercentage(bytes(firingShare) / p.memoryLimitBytes),
-          );
       return [
         {
           name: 'HighMemoryUsage stays quiet just below the threshold',
@@ -66,14 +59,7 @@ export function highMemoryUsage(p: ResolvedPrometheusParams): AlertRule {
               eval_time: '6m',
               alertname: rule.alert,
               exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity, ...target },
-                  exp_annotations: {
-                    summary: expand(rule.annotations.summary),
-                    description: expand(rule.annotations.description),
-                    runbook_url: rule.annotations.runbook_url,
-                  },
-                },
+                firingAlert(rule, { labels: target, value: bytes(firingShare) / p.memoryLimitBytes }),
               ],
             },
           ],

@@ -1,7 +1,7 @@
 import { metrics, OPENAI_REQUEST_STATUS } from '../../app/telemetry/metrics.js';
 import type { ResolvedPrometheusParams } from '../params.js';
 import { div, gt, rate, series, sum } from '../promql.js';
-import { growing, humanizePercentage, inputSeries } from '../promtool.js';
+import { firingAlert, growing, inputSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 /** Failed share of language-model calls, per model, above which answers degrade (the seed's 10 %). */
@@ -45,10 +45,6 @@ export function openaiHighFailureRate(p: ResolvedPrometheusParams): AlertRule {
         ];
       };
       const firingShare = OPENAI_FAILURE_RATIO_THRESHOLD * 2;
-      const expand = (text: string, model: string) =>
-        text
-          .replaceAll('{{ $labels.model }}', model)
-          .replace('{{ $value | humanizePercentage }}', humanizePercentage(firingShare));
       return [
         {
           name: 'OpenAIHighFailureRate stays quiet at half the threshold',
@@ -65,16 +61,7 @@ export function openaiHighFailureRate(p: ResolvedPrometheusParams): AlertRule {
             {
               eval_time: '7m',
               alertname: rule.alert,
-              exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity, model: 'gpt-4o' },
-                  exp_annotations: {
-                    summary: expand(rule.annotations.summary, 'gpt-4o'),
-                    description: expand(rule.annotations.description, 'gpt-4o'),
-                    runbook_url: rule.annotations.runbook_url,
-                  },
-                },
-              ],
+              exp_alerts: [firingAlert(rule, { labels: { model: 'gpt-4o' }, value: firingShare })],
             },
           ],
         },

@@ -1,6 +1,6 @@
 import type { ResolvedPrometheusParams } from '../params.js';
 import { eq, external, upSeries } from '../promql.js';
-import { inputExternalSeries } from '../promtool.js';
+import { firingAlert, inputExternalSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 export function podDown(p: ResolvedPrometheusParams): AlertRule {
@@ -27,11 +27,6 @@ export function podDown(p: ResolvedPrometheusParams): AlertRule {
         pod: 'docuchat-backend-7d9f8b6c5d-x2x9q',
       };
       const healthy = { ...target, instance: '10.42.0.18:8000', pod: 'docuchat-backend-7d9f8b6c5d-k4j7m' };
-      const expand = (text: string) =>
-        text
-          .replaceAll('{{ $labels.pod }}', target.pod)
-          .replaceAll('{{ $labels.instance }}', target.instance)
-          .replaceAll('{{ $labels.namespace }}', target.namespace);
       return [
         {
           name: 'PodDown stays quiet while every pod answers',
@@ -55,16 +50,7 @@ export function podDown(p: ResolvedPrometheusParams): AlertRule {
             {
               eval_time: '5m',
               alertname: rule.alert,
-              exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity, ...target },
-                  exp_annotations: {
-                    summary: expand(rule.annotations.summary),
-                    description: expand(rule.annotations.description),
-                    runbook_url: rule.annotations.runbook_url,
-                  },
-                },
-              ],
+              exp_alerts: [firingAlert(rule, { labels: target })],
             },
           ],
         },

@@ -1,7 +1,7 @@
 import { metrics } from '../../app/telemetry/metrics.js';
 import type { ResolvedPrometheusParams } from '../params.js';
 import { and, div, gt, rate, series, sum } from '../promql.js';
-import { growing, humanize, inputSeries } from '../promtool.js';
+import { firingAlert, growing, inputSeries } from '../promtool.js';
 import { type AlertRule, alertRule, runbookUrl } from '../rule.js';
 
 /** A tenant's token rate this many times its usual rate is a spike (the seed's "3x"). */
@@ -50,10 +50,6 @@ export function tokenConsumptionSpike(p: ResolvedPrometheusParams): AlertRule {
         );
       const usual = TOKEN_SPIKE_MIN_TOKENS_PER_SECOND * 2;
       const firingFactor = TOKEN_SPIKE_FACTOR + 1;
-      const expand = (text: string) =>
-        text
-          .replaceAll('{{ $labels.tenant }}', 'demo-corp')
-          .replace('{{ $value | humanize }}', humanize(firingFactor));
       return [
         {
           name: 'TokenConsumptionSpike stays quiet below the factor, below the floor and without last week',
@@ -90,16 +86,7 @@ export function tokenConsumptionSpike(p: ResolvedPrometheusParams): AlertRule {
             {
               eval_time: `${before + 75}m`,
               alertname: rule.alert,
-              exp_alerts: [
-                {
-                  exp_labels: { severity: rule.labels.severity, tenant: 'demo-corp' },
-                  exp_annotations: {
-                    summary: expand(rule.annotations.summary),
-                    description: expand(rule.annotations.description),
-                    runbook_url: rule.annotations.runbook_url,
-                  },
-                },
-              ],
+              exp_alerts: [firingAlert(rule, { labels: { tenant: 'demo-corp' }, value: firingFactor })],
             },
           ],
         },
