@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { buildWebApp } from '../../app/server/plugins/web.js';
+import { ARTIFACTS, launchChromium } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -11,19 +12,6 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * embedded defaults (PGlite, local language provider): sign up, upload, watch ingestion, ask, open a citation,
  * switch to Persian, sign out. Screenshots of every page go to test-artifacts/web/ (git-ignored).
  */
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = path.resolve('test-artifacts/web');
 
 const HANDBOOK = `# Operations handbook
 
@@ -61,7 +49,7 @@ describe('web app in a real browser', () => {
     // Built into a private folder: the real bundle, without racing `npm start`'s build/web.
     await buildWebApp(webDir);
     server = await startTestServer({ WEB_DIST_DIR: webDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildWebApp } from '../../app/server/plugins/web.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { ARTIFACTS, launchChromium } from '../support/browser.js';
 import { type Account, startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -13,17 +14,6 @@ import { type Account, startTestServer, type TestServer } from '../support/serve
  * and the spent daily budget.
  */
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = path.resolve('test-artifacts/web');
 const QUESTION = 'What does the premium plan cost per month?';
 
 describe('chat page with a real model upstream', () => {
@@ -66,7 +56,7 @@ describe('chat page with a real model upstream', () => {
       'text/markdown',
     );
     expect((await server.waitForDocument(account.accessToken, up.body.document.id)).status).toBe('ready');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
     // Signed in as that account: the app keeps its session in localStorage.
     await page.goto(server.url);
