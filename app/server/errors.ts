@@ -14,7 +14,6 @@ export class HttpError extends Error {
 export const badRequest = (message: string) => new HttpError(400, 'bad_request', message);
 export const unauthorized = (message = 'Authentication required') =>
   new HttpError(401, 'unauthorized', message);
-export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
 export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
 

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { type LabelsOf, type MetricDefinition, metrics } from '../telemetry/metrics.js';
+import { type MetricDefinition, metrics } from '../telemetry/metrics.js';
 
 type Catalog = typeof metrics;
 type Instrument<D> =
@@ -34,5 +34,3 @@ export function createServerMetrics(): ServerMetrics {
   for (const [key, def] of Object.entries(metrics)) out[key] = instrument(def, registry);
   return out as ServerMetrics;
 }
-
-export type { LabelsOf };

@@ -77,8 +77,6 @@ export const metrics = {
   }),
 } as const;
 
-export type MetricCatalog = typeof metrics;
-export type MetricKey = keyof MetricCatalog;
 /** The label names a catalog metric accepts. */
 export type LabelsOf<M> = M extends MetricDefinition<infer L> ? L : never;
 

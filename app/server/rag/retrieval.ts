@@ -44,7 +44,6 @@ export async function retrieveChunks(
   options: RetrievalOptions,
 ): Promise<RetrievedChunk[]> {
   const candidates = Math.max(options.topK * 4, 20);
-  const words = queryWords(options.queryText);
   await client.query(
     `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${Math.max(candidates, 40)}`,
   );
@@ -94,7 +93,7 @@ export async function retrieveChunks(
     [
       options.tenantId,
       `[${options.queryVector.join(',')}]`,
-      words.map(quote).join(' | '),
+      anyWordQuery(options.queryText),
       candidates,
       RRF_K,
       options.minSimilarity,
@@ -130,11 +129,6 @@ const STOP_WORDS = new Set(
  * close), instead of websearch's ALL-words, which a natural-language question rarely satisfies.
  */
 export function anyWordQuery(text: string): string {
-  return queryWords(text).map(quote).join(' | ');
-}
-
-/** The question's meaningful words, normalised like the index (at most 32). */
-function queryWords(text: string): string[] {
   const words = new Set<string>();
   for (const match of searchNormalize(text.normalize('NFC').toLowerCase()).matchAll(
     /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu,
@@ -142,10 +136,11 @@ function queryWords(text: string): string[] {
     const word = match[0];
     if (word.length >= 3 && !STOP_WORDS.has(word)) words.add(word);
   }
-  return [...words].slice(0, 32);
+  return [...words]
+    .slice(0, 32)
+    .map((w) => `'${w.replaceAll("'", "''")}'`)
+    .join(' | ');
 }
-
-const quote = (word: string) => `'${word.replaceAll("'", "''")}'`;
 
 const SEARCH_FROM = 'يك۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩';
 const SEARCH_TO = 'یک01234567890123456789';

@@ -9,9 +9,3 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid });
 export type IdParams = Static<typeof IdParams>;
-
-/** Error responses every authenticated route may answer, for the OpenAPI description. */
-export const authErrors = {
-  401: ErrorResponse,
-  404: ErrorResponse,
-} as const;

@@ -33,6 +33,3 @@ export const UploadResponse = Type.Object({
   duplicate: Type.Boolean(),
 });
 export type UploadResponse = Static<typeof UploadResponse>;
-
-/** Events of `GET /documents/:id/events`: `progress` (a DocumentSummary) until `ready` or `failed`. */
-export type DocumentEvent = 'progress' | 'ready' | 'failed';
