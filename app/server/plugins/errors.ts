@@ -7,10 +7,12 @@ import { HttpError, STATUS_CODES } from '../errors.js';
 function validationMessage(error: FastifyError): string {
   const first = error.validation?.[0];
   if (!first) return error.message;
-  const params = first.params as { missingProperty?: string; additionalProperty?: string };
+  const params = first.params as { missingProperty?: string; additionalProperty?: string; pattern?: string };
   const base = `${error.validationContext ?? 'body'}${first.instancePath}`;
   if (params.missingProperty) return `${base}/${params.missingProperty}: required`;
   if (params.additionalProperty) return `${base}/${params.additionalProperty}: unknown field`;
+  // Schemas use the pattern \S for "some text, not only spaces".
+  if (params.pattern === '\\S') return `${base}: must contain text, not only spaces`;
   return `${base}: ${first.message ?? 'invalid'}`;
 }
 

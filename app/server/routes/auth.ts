@@ -64,7 +64,6 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { p
     },
     async (request, reply) => {
       const { password, full_name } = request.body;
-      if (!full_name.trim()) throw badRequest('body/full_name: must contain text, not only spaces');
       const email = request.body.email.trim().toLowerCase();
       const tenantName = request.body.tenant_name?.trim() || `${full_name.trim()}'s team`;
       const { user, tenant } = await createAccount(pool, {

@@ -25,10 +25,6 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ chat: ChatService }> = async (app,
       },
     },
     async (request, reply) => {
-      // The schema counts spaces as text; a question of spaces would be stored as an empty message.
-      if (!request.body.message.trim()) {
-        throw new HttpError(400, 'validation_error', 'body/message: must contain text, not only spaces');
-      }
       const controller = new AbortController();
       const turn = chat.turn(request.auth, request.body, controller.signal, request.log);
 

@@ -6,7 +6,7 @@ export const RegisterBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
     password: Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 256 }),
-    full_name: Type.String({ minLength: 1, maxLength: 200 }),
+    full_name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
     tenant_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },

@@ -2,7 +2,8 @@ import { type Static, Type } from 'typebox';
 
 export const ChatBody = Type.Object(
   {
-    message: Type.String({ minLength: 1, maxLength: 8000 }),
+    // At least one non-space character: a question of spaces would be stored as an empty message.
+    message: Type.String({ minLength: 1, maxLength: 8000, pattern: '\\S' }),
     conversation_id: Type.Optional(Type.String({ format: 'uuid' })),
     stream: Type.Optional(
       Type.Boolean({ default: true, description: 'Server-Sent Events (default) or one JSON body' }),
