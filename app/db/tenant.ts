@@ -5,14 +5,18 @@ export const APP_ROLE = 'docuchat_app';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
-/** Runs `fn` in a transaction on one client; commits when it resolves, rolls back when it throws. */
+/**
+ * Runs `fn` in a transaction on one client; commits when it resolves, rolls back when it throws. `begin` may
+ * append statements that configure the transaction, sent in the same round trip.
+ */
 export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
@@ -39,18 +43,9 @@ export async function withTenant<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   if (!UUID.test(tenantId)) throw new TypeError('withTenant needs a tenant UUID');
-  const client = await pool.connect();
-  try {
-    await client.query(
-      `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`,
-    );
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withTransaction(
+    pool,
+    fn,
+    `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`,
+  );
 }
