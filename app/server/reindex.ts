@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/index.js';
-import { openDatabase } from '../db/index.js';
+import { openDatabase, withTransaction } from '../db/index.js';
 import { embeddingInput } from './documents/ingestion-worker.js';
 import { createEmbedder } from './embeddings/create-embedder.js';
 
@@ -22,9 +22,7 @@ export async function reindex(env: NodeJS.ProcessEnv, log: (line: string) => voi
     const dims = config.EMBEDDING_DIMENSIONS;
     const total = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0]!.n;
     log(`Re-embedding ${total} chunk(s) with ${embedder.model} (${dims} dimensions; stored: ${stored})`);
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const done = await withTransaction(db.pool, async (client) => {
       if (stored !== dims) {
         await client.query('DROP INDEX IF EXISTS chunks_embedding_idx');
         await client.query('ALTER TABLE chunks ALTER COLUMN embedding DROP NOT NULL');
@@ -59,15 +57,10 @@ export async function reindex(env: NodeJS.ProcessEnv, log: (line: string) => voi
       await client.query(`UPDATE documents SET embedding_model = $1 WHERE status = 'ready'`, [
         embedder.model,
       ]);
-      await client.query('COMMIT');
-      log(`Done: ${done} chunk(s) re-embedded`);
       return done;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+    log(`Done: ${done} chunk(s) re-embedded`);
+    return done;
   } finally {
     await db.close();
   }

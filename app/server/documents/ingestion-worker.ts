@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { withTransaction } from '../../db/index.js';
 import type { Embedder } from '../embeddings/types.js';
 import { type Chunk, chunkDocument, type ParsedDocument } from '../ingest/index.js';
 
@@ -137,23 +138,18 @@ export class IngestionWorker {
   }
 
   /** Writes every chunk and marks the document ready, in one transaction. False when the document was deleted. */
-  private async store(job: ClaimedJob, chunks: Chunk[], vectors: string[]): Promise<boolean> {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('BEGIN');
+  private store(job: ClaimedJob, chunks: Chunk[], vectors: string[]): Promise<boolean> {
+    return withTransaction(this.options.pool, async (client) => {
       const { rowCount } = await client.query('SELECT 1 FROM documents WHERE id = $1 FOR UPDATE', [
         job.document_id,
       ]);
-      if (!rowCount) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+      if (!rowCount) return false;
       await client.query(
         `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, page_start, page_end, heading_path, embedding)
-         SELECT $1, $2, t.ordinal, t.content, t.tokens, t.page_start, t.page_end,
-                ARRAY(SELECT jsonb_array_elements_text(t.heading_path)), t.embedding::vector
-           FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::jsonb[], $9::text[])
-             AS t(ordinal, content, tokens, page_start, page_end, heading_path, embedding)`,
+           SELECT $1, $2, t.ordinal, t.content, t.tokens, t.page_start, t.page_end,
+                  ARRAY(SELECT jsonb_array_elements_text(t.heading_path)), t.embedding::vector
+             FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::jsonb[], $9::text[])
+               AS t(ordinal, content, tokens, page_start, page_end, heading_path, embedding)`,
         [
           job.tenant_id,
           job.document_id,
@@ -168,36 +164,22 @@ export class IngestionWorker {
       );
       await client.query(
         `UPDATE documents SET status = 'ready', error = NULL, chunks_done = chunks_total, pages_done = pages_total,
-                embedding_model = $2, updated_at = now() WHERE id = $1`,
+                  embedding_model = $2, updated_at = now() WHERE id = $1`,
         [job.document_id, this.options.embedder.model],
       );
       await client.query('DELETE FROM ingestion_jobs WHERE id = $1', [job.id]);
-      await client.query('COMMIT');
       return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
-  private async fail(job: ClaimedJob, reason: string) {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('BEGIN');
+  private fail(job: ClaimedJob, reason: string) {
+    return withTransaction(this.options.pool, async (client) => {
       await client.query(
         `UPDATE documents SET status = 'failed', error = $2, chunks_done = 0, updated_at = now() WHERE id = $1`,
         [job.document_id, reason.slice(0, 500)],
       );
       await client.query('DELETE FROM ingestion_jobs WHERE id = $1', [job.id]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 
