@@ -9,8 +9,11 @@ export async function assertWithinBudget(db: Queryable, tenantId: string, timeZo
   const { rows } = await db.query<{ budget: number | null; used: number; resets_at: Date }>(
     `WITH day AS (SELECT date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2 AS start)
      SELECT t.daily_token_budget AS budget,
-            coalesce((SELECT sum(u.input_tokens + u.output_tokens) FROM usage_ledger u, day
-                       WHERE u.tenant_id = t.id AND u.created_at >= day.start), 0)::bigint AS used,
+            -- An unlimited team (the default) does not pay for summing its day's ledger on every question.
+            CASE WHEN t.daily_token_budget IS NULL THEN 0
+                 ELSE coalesce((SELECT sum(u.input_tokens + u.output_tokens) FROM usage_ledger u, day
+                                 WHERE u.tenant_id = t.id AND u.created_at >= day.start), 0)
+            END::bigint AS used,
             (SELECT start + interval '1 day' FROM day) AS resets_at
        FROM tenants t WHERE t.id = $1`,
     [tenantId, timeZone],

@@ -109,8 +109,10 @@ export async function insertMessage(
     error?: string | null;
   },
 ): Promise<string> {
+  // One statement (one round trip) for the message and its conversation's `updated_at`.
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO messages (tenant_id, conversation_id, role, content, citations, model, fallback, incomplete, error)
+    `WITH touched AS (UPDATE conversations SET updated_at = now() WHERE id = $2)
+     INSERT INTO messages (tenant_id, conversation_id, role, content, citations, model, fallback, incomplete, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
     [
       m.tenantId,
@@ -124,6 +126,5 @@ export async function insertMessage(
       m.error ?? null,
     ],
   );
-  await db.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [m.conversationId]);
   return rows[0]!.id;
 }

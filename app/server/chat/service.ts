@@ -77,15 +77,19 @@ export class ChatService {
   ): AsyncGenerator<ChatTurnEvent> {
     const { pool, config } = this.deps;
     const question = input.message.trim();
+    // The question's embedding is computed while its turn is recorded; a refused turn never reads it.
+    const embedding = this.embedQuestion(auth.tenantId, question);
+    embedding.catch(() => {});
     const { conversationId, userMessageId, history } = await withTenant(pool, auth.tenantId, async (db) => {
       await assertWithinBudget(db, auth.tenantId, config.BILLING_TIMEZONE);
       let conversationId = input.conversation_id;
+      let history: Awaited<ReturnType<typeof getMessages>> = [];
       if (conversationId) {
         if (!(await conversationExists(db, auth.tenantId, conversationId))) throw notFound('Conversation');
+        history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
       } else {
         conversationId = await createConversation(db, auth.tenantId, auth.userId, title(question));
       }
-      const history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
       const userMessageId = await insertMessage(db, {
         tenantId: auth.tenantId,
         conversationId,
@@ -95,7 +99,7 @@ export class ChatService {
       return { conversationId, userMessageId, history };
     });
 
-    const chunks = await this.retrieve(auth.tenantId, question);
+    const chunks = await this.retrieve(auth.tenantId, question, await embedding);
     const sources: Citation[] = chunks.map((c, i) => ({
       n: i + 1,
       document_id: c.documentId,
@@ -241,27 +245,30 @@ export class ChatService {
     }
   }
 
-  private async retrieve(tenantId: string, question: string): Promise<RetrievedChunk[]> {
-    const { embedder, cache, pool, config } = this.deps;
+  /** The question's vector, from the cache or the embedder; an embedder outage is a 503 (the question is kept). */
+  private async embedQuestion(tenantId: string, question: string): Promise<number[]> {
+    const { embedder, cache } = this.deps;
     const key = `qemb:${embedder.model}:${embedder.dimensions}:${createHash('sha256').update(question).digest('hex')}`;
     const cached = await cache.get(tenantId, key);
+    if (cached) return JSON.parse(cached) as number[];
     let vector: number[];
-    if (cached) {
-      vector = JSON.parse(cached) as number[];
-    } else {
-      try {
-        vector = (await embedder.embed([question]))[0]!;
-      } catch (error) {
-        // The question is already saved; the embedding service (after its own retries) is what failed.
-        throw new HttpError(
-          503,
-          'embeddings_unavailable',
-          `The embedding service is unavailable (${(error as Error).message.slice(0, 120)}); your question is saved, please try again shortly.`,
-          { 'retry-after': '30' },
-        );
-      }
-      await cache.set(tenantId, key, JSON.stringify(vector), QUERY_EMBEDDING_TTL_SECONDS);
+    try {
+      vector = (await embedder.embed([question]))[0]!;
+    } catch (error) {
+      // The question is saved by the time this is read; the embedding service (after its own retries) failed.
+      throw new HttpError(
+        503,
+        'embeddings_unavailable',
+        `The embedding service is unavailable (${(error as Error).message.slice(0, 120)}); your question is saved, please try again shortly.`,
+        { 'retry-after': '30' },
+      );
     }
+    await cache.set(tenantId, key, JSON.stringify(vector), QUERY_EMBEDDING_TTL_SECONDS);
+    return vector;
+  }
+
+  private retrieve(tenantId: string, question: string, vector: number[]): Promise<RetrievedChunk[]> {
+    const { pool, config } = this.deps;
     return withTenant(pool, tenantId, (db) =>
       retrieveChunks(db, {
         tenantId,
