@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -69,5 +70,28 @@ describe('embedded PostgreSQL under concurrent connections', () => {
     expect(results.filter((r) => r !== 'ok')).toEqual([]);
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM items');
     expect(rows[0]!.n).toBe(100);
+  });
+
+  it('a long statement does not stall the process: HTTP is served while it runs', async () => {
+    // PGlite executes synchronously on the thread that owns it; it runs on its own thread, so a slow query
+    // (a big ingestion, a cold HNSW scan) leaves the API answering. Here a round of HTTP completes while the
+    // database is still inside one statement.
+    const http = createServer((_req, res) => res.end('live'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      let sleeping = true;
+      const slow = pool.query('SELECT pg_sleep(3)').finally(() => {
+        sleeping = false;
+      });
+      // Wait until the backend is inside the statement: a second connection's query queues behind it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { port } = http.address() as { port: number };
+      const body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      expect(body).toBe('live');
+      expect(sleeping).toBe(true);
+      await slow;
+    } finally {
+      http.close();
+    }
   });
 });
