@@ -25,8 +25,24 @@ export interface RetrievalOptions {
   minSimilarity: number;
 }
 
-/** Most full-text matches ranked per query. */
-const TEXT_POOL = 2000;
+/** Most full-text matches ranked per tier (see {@link fullTextTiers}). */
+const TEXT_POOL = 100;
+
+/**
+ * One full-text tier: the chunks tenant_text_matches finds for the tier's queries (a text[] parameter; none when
+ * empty), at most {@link TEXT_POOL}, computed only when `gate` holds (a one-time filter: skipped otherwise).
+ */
+const textTier = (queries: string, gate = 'true') => `
+        SELECT id, rank FROM tenant_text_matches(ARRAY(SELECT to_tsquery('simple', q) FROM unnest(${queries}::text[]) q), $8)
+         WHERE cardinality(${queries}::text[]) > 0 AND ${gate}`;
+
+/**
+ * hnsw.ef_search, the HNSW scan's candidate list. Each side contributes twice topK candidates (20 for 10): with 4×,
+ * the scan for a small team (a tenth of a shared index) fetched and filtered some 400 other teams' rows per
+ * question. The 4× had also widened the search for a large team (40 of its rows took the scan past its first 40
+ * candidates); a list of 100 makes up for that in recall@10 (bench row 2) at less cost than fetching more rows.
+ */
+export const HNSW_EF_SEARCH = 100;
 
 /** RRF's k: dampens the weight of top ranks so neither list dominates (the usual value from the paper). */
 const RRF_K = 60;
@@ -43,9 +59,10 @@ export async function retrieveChunks(
   client: PoolClient,
   options: RetrievalOptions,
 ): Promise<RetrievedChunk[]> {
-  const candidates = Math.max(options.topK * 4, 20);
+  const candidates = Math.max(options.topK * 2, 20);
+  const tiers = fullTextTiers(options.queryText);
   await client.query(
-    `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${Math.max(candidates, 40)}`,
+    `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${Math.max(candidates, HNSW_EF_SEARCH)}`,
   );
   const { rows } = await client.query<{
     id: string;
@@ -59,21 +76,25 @@ export async function retrieveChunks(
     text_match: boolean;
     score: number;
   }>(
-    // The text side ranks a bounded pool of matches: ranking every chunk of a large team that shares a word
-    // with the question cost over half a second at 100k chunks. Under row-level security the GIN index cannot
-    // serve `@@` (it is not leakproof), so the pool is read in table order; the vector side still searches all.
+    // The text side asks tenant_text_matches (migration 004: the tenant's chunks through the GIN index, which
+    // row-level security keeps a plain query from using) for chunks with ALL the question's words, then, only when
+    // those are fewer than topK, with all but one, then ANY (a bounded pool in scan order, as common words match
+    // most of a large team's chunks). A higher tier always ranks above a lower one; within one, ts_rank_cd.
     `WITH vec AS MATERIALIZED (
         SELECT id, embedding <=> $2::vector AS distance
           FROM chunks WHERE tenant_id = $1
          ORDER BY embedding <=> $2::vector LIMIT $4
      ), vec_ranked AS (
         SELECT id, distance, row_number() OVER (ORDER BY distance) AS r FROM vec
-     ), txt_pool AS MATERIALIZED (
-        SELECT id, tsv FROM chunks
-         WHERE $3 <> '' AND tenant_id = $1 AND tsv @@ to_tsquery('simple', $3) LIMIT $8
+     ), txt_all AS MATERIALIZED (${textTier('$3')}
+     ), txt_most AS MATERIALIZED (${textTier('$9', '(SELECT count(*) FROM txt_all) < $7')}
+     ), txt_any AS MATERIALIZED (${textTier('$10', '(SELECT count(*) FROM txt_all) + (SELECT count(*) FROM txt_most) < $7')}
      ), txt AS (
-        SELECT id, row_number() OVER (ORDER BY ts_rank_cd(tsv, to_tsquery('simple', $3)) DESC, id) AS r
-          FROM txt_pool ORDER BY r LIMIT $4
+        SELECT id, row_number() OVER (ORDER BY min(tier), max(rank) DESC, id) AS r
+          FROM (SELECT id, rank, 0 AS tier FROM txt_all
+                UNION ALL SELECT id, rank, 1 FROM txt_most
+                UNION ALL SELECT id, rank, 2 FROM txt_any) tiers
+         GROUP BY id ORDER BY r LIMIT $4
      ), fused AS (
         SELECT coalesce(v.id, t.id) AS id,
                1 - v.distance AS similarity,
@@ -93,12 +114,14 @@ export async function retrieveChunks(
     [
       options.tenantId,
       `[${options.queryVector.join(',')}]`,
-      anyWordQuery(options.queryText),
+      tiers.all,
       candidates,
       RRF_K,
       options.minSimilarity,
       options.topK,
       TEXT_POOL,
+      tiers.most,
+      tiers.any,
     ],
   );
   return rows.map((r) => ({
@@ -124,11 +147,8 @@ const STOP_WORDS = new Set(
   ).split(' '),
 );
 
-/**
- * A full-text query matching chunks that contain ANY meaningful word of the question (ranked by how many and how
- * close), instead of websearch's ALL-words, which a natural-language question rarely satisfies.
- */
-export function anyWordQuery(text: string): string {
+/** The meaningful words of a question as quoted tsquery lexemes (normalised as the index is, deduplicated). */
+function queryWords(text: string): string[] {
   const words = new Set<string>();
   for (const match of searchNormalize(text.normalize('NFC').toLowerCase()).matchAll(
     /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu,
@@ -136,10 +156,46 @@ export function anyWordQuery(text: string): string {
     const word = match[0];
     if (word.length >= 3 && !STOP_WORDS.has(word)) words.add(word);
   }
-  return [...words]
-    .slice(0, 32)
-    .map((w) => `'${w.replaceAll("'", "''")}'`)
-    .join(' | ');
+  return [...words].slice(0, 32).map((w) => `'${w.replaceAll("'", "''")}'`);
+}
+
+/**
+ * A full-text query matching chunks that contain ANY meaningful word of the question (ranked by how many and how
+ * close), instead of websearch's ALL-words, which a natural-language question rarely satisfies.
+ */
+export function anyWordQuery(text: string): string {
+  return queryWords(text).join(' | ');
+}
+
+/** Questions with more words skip the all-but-one tier (one index search per word). */
+const MOST_TIER_MAX_WORDS = 8;
+
+export interface FullTextTiers {
+  /** Chunks with every meaningful word of the question. */
+  all: string[];
+  /** Chunks with all words but one (one query per left-out word; 3 to {@link MOST_TIER_MAX_WORDS} words). */
+  most: string[];
+  /** Chunks with any of the words (2 words or more; with one, `all` is the same query). */
+  any: string[];
+}
+
+/**
+ * The full-text queries (to_tsquery syntax, `simple` configuration) retrieval tries in turn, from strict to loose:
+ * a chunk matching any query of a tier belongs to it. A question often has one word its answer does not (the
+ * "work" of "how does X work", "receive" against "receives"), hence the all-but-one tier. An OR of common words
+ * matches most of a large team's chunks, so ranking only a sample of it gives the chunk with every word but one
+ * little chance; the strict tiers go through the GIN index and find it among few.
+ */
+export function fullTextTiers(text: string): FullTextTiers {
+  const words = queryWords(text);
+  return {
+    all: words.length > 0 ? [words.join(' & ')] : [],
+    most:
+      words.length >= 3 && words.length <= MOST_TIER_MAX_WORDS
+        ? words.map((_, skip) => words.filter((__, i) => i !== skip).join(' & '))
+        : [],
+    any: words.length > 1 ? [words.join(' | ')] : [],
+  };
 }
 
 const SEARCH_FROM = 'يك۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩';
