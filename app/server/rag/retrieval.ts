@@ -78,8 +78,9 @@ export async function retrieveChunks(
   }>(
     // The text side asks tenant_text_matches (migration 004: the tenant's chunks through the GIN index, which
     // row-level security keeps a plain query from using) for chunks with ALL the question's words, then, only when
-    // those are fewer than topK, with all but one, then ANY (a bounded pool in scan order, as common words match
-    // most of a large team's chunks). A higher tier always ranks above a lower one; within one, ts_rank_cd.
+    // those are fewer than topK, with all but one, then ANY (common words match most of a large team's chunks:
+    // each tier ranks at most TEXT_POOL of its matches). A higher tier always ranks above a lower one; within one,
+    // ts_rank_cd.
     `WITH vec AS MATERIALIZED (
         SELECT id, embedding <=> $2::vector AS distance
           FROM chunks WHERE tenant_id = $1
@@ -101,16 +102,15 @@ export async function retrieveChunks(
                t.id IS NOT NULL AS text_match,
                coalesce(1.0 / ($5 + v.r), 0) + coalesce(1.0 / ($5 + t.r), 0) AS score
           FROM vec_ranked v FULL JOIN txt t ON t.id = v.id
-     ), kept AS MATERIALIZED (
-        SELECT * FROM fused WHERE text_match OR similarity >= $6
+     ), top AS MATERIALIZED (
+        SELECT * FROM fused WHERE text_match OR similarity >= $6 ORDER BY score DESC, id LIMIT $7
      )
      SELECT c.id, c.document_id, d.name, c.content, c.page_start, c.page_end, c.heading_path,
             f.similarity, f.text_match, f.score::float8 AS score
-       FROM chunks c JOIN kept f ON f.id = c.id JOIN documents d ON d.id = c.document_id
-      -- At most a few dozen ids: fetch them by primary key rather than joining the whole table.
-      WHERE c.id = ANY (ARRAY(SELECT id FROM kept))
-      ORDER BY f.score DESC, c.id
-      LIMIT $7`,
+       FROM chunks c JOIN top f ON f.id = c.id JOIN documents d ON d.id = c.document_id
+      -- Only the topK chunks are read and joined, by primary key rather than joining the whole table.
+      WHERE c.id = ANY (ARRAY(SELECT id FROM top))
+      ORDER BY f.score DESC, c.id`,
     [
       options.tenantId,
       `[${options.queryVector.join(',')}]`,
