@@ -16,7 +16,10 @@ export function formatTomans(cents: bigint): string {
   return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
 }
 
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
 /** A whole number with thousands separators: 150000 → "150,000". */
 export function formatCount(n: number | bigint): string {
-  return BigInt(n).toLocaleString('en-US');
+  // One formatter for every call: toLocaleString would build a new one each time.
+  return COUNT_FORMAT.format(BigInt(n));
 }
