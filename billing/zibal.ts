@@ -8,6 +8,9 @@
  * is accepted and nothing is charged.
  */
 
+import http from 'node:http';
+import https from 'node:https';
+
 export const ZIBAL_SANDBOX_MERCHANT = 'zibal';
 /** Zibal refuses payment requests below 1,000 Rials (result 105); the billing job carries such amounts forward. */
 export const ZIBAL_MINIMUM_RIALS = 1000;
@@ -137,6 +140,11 @@ export class ZibalClient {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
+  /**
+   * Keeps connections to Zibal open between calls (a billing run makes one per invoice). Idle sockets do not
+   * keep the process alive.
+   */
+  private readonly agent: http.Agent;
 
   constructor(options: ZibalClientOptions) {
     if (!options.merchant) throw new Error('Zibal merchant is empty: set ZIBAL_MERCHANT (sandbox: zibal)');
@@ -145,6 +153,9 @@ export class ZibalClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retries = options.retries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.agent = this.baseUrl.startsWith('https:')
+      ? new https.Agent({ keepAlive: true })
+      : new http.Agent({ keepAlive: true });
   }
 
   /** The page where the customer pays. */
@@ -226,46 +237,77 @@ export class ZibalClient {
     return new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * attempt));
   }
 
+  /**
+   * One POST with node:http(s) rather than fetch: the same exchange costs several times less CPU, which shows
+   * over the thousands of payment requests of a billing run.
+   */
   private async call(path: string, body: Record<string, unknown>): Promise<ZibalBody> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      const reason =
-        (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(error);
-      throw new ZibalUnavailableError(`Zibal ${path} unreachable: ${reason}`, { cause: error });
-    }
-    let raw: string;
-    try {
-      raw = await response.text();
-    } catch (error) {
-      throw new ZibalUnavailableError(`Zibal ${path} answer was cut off: ${describe(error)}`, {
-        cause: error,
-      });
-    }
-    if (response.status >= 500)
-      throw new ZibalUnavailableError(`Zibal ${path} answered HTTP ${response.status}`);
+    const { status, raw } = await this.post(path, JSON.stringify(body));
+    if (status >= 500) throw new ZibalUnavailableError(`Zibal ${path} answered HTTP ${status}`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new ZibalUnavailableError(
-        `Zibal ${path} answered HTTP ${response.status} with a body that is not JSON`,
-      );
+      throw new ZibalUnavailableError(`Zibal ${path} answered HTTP ${status} with a body that is not JSON`);
     }
     if (typeof parsed !== 'object' || parsed === null || typeof (parsed as ZibalBody).result !== 'number') {
       throw new ZibalUnavailableError(`Zibal ${path} answered without a numeric result code`);
     }
     return parsed as ZibalBody;
   }
+
+  /** The status and body of the answer, within `timeoutMs` for all of it; {@link ZibalUnavailableError} if none. */
+  private post(path: string, payload: string): Promise<{ status: number; raw: string }> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    const request = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        const reason =
+          error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(error);
+        reject(
+          new ZibalUnavailableError(
+            answered ? `Zibal ${path} answer was cut off: ${reason}` : `Zibal ${path} unreachable: ${reason}`,
+            { cause: error },
+          ),
+        );
+      };
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', fail);
+          res.on('aborted', () => fail(new Error('the connection closed before the end of the answer')));
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, raw: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        const timeout = new Error(`no answer within ${this.timeoutMs} ms`);
+        timeout.name = 'TimeoutError';
+        req.destroy(timeout);
+      }, this.timeoutMs);
+      req.on('error', fail);
+      req.end(payload);
+    });
+  }
 }
 
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  return e.code ?? e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
 }
