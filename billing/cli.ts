@@ -8,10 +8,11 @@ import type { UsageSourceName } from './sources/usage.js';
 import { ZibalClient } from './zibal.js';
 
 export const USAGE = `Usage:
-  npm run billing -- [--date YYYY-MM-DD] [--source ledger|prometheus] [--dry-run]
+  npm run billing -- [--date YYYY-MM-DD] [--source ledger|prometheus] [--dry-run] [--concurrency N]
   npm run billing -- reconcile [--date YYYY-MM-DD] [--tolerance PERCENT]
 
 Bills the previous full day in BILLING_TIMEZONE (default Asia/Tehran) unless --date is given.
+--concurrency N: tenants billed at the same time, 1 to 64 (default BILLING_CONCURRENCY, 16).
 Exit codes: 0 done, 1 some tenant failed (named in the output), 2 bad arguments or configuration.`;
 
 export interface BillingArgs {
@@ -20,6 +21,8 @@ export interface BillingArgs {
   source: UsageSourceName;
   dryRun: boolean;
   tolerancePercent: number | undefined;
+  /** Overrides BILLING_CONCURRENCY. */
+  concurrency: number | undefined;
 }
 
 /** A mistake on the command line: printed as one line with the usage, exit code 2. */
@@ -34,6 +37,7 @@ export function parseBillingArgs(argv: readonly string[]): BillingArgs {
     source: 'ledger',
     dryRun: false,
     tolerancePercent: undefined,
+    concurrency: undefined,
   };
   const rest = [...argv];
   if (rest[0] === 'reconcile') {
@@ -80,6 +84,14 @@ export function parseBillingArgs(argv: readonly string[]): BillingArgs {
         args.tolerancePercent = tolerance;
         break;
       }
+      case '--concurrency': {
+        const raw = take();
+        const concurrency = Number(raw);
+        if (!/^\d+$/.test(raw) || concurrency < 1 || concurrency > 64)
+          throw new UsageError('--concurrency must be a whole number from 1 to 64');
+        args.concurrency = concurrency;
+        break;
+      }
       case '--help':
       case '-h':
         throw new UsageError('help');
@@ -87,7 +99,10 @@ export function parseBillingArgs(argv: readonly string[]): BillingArgs {
         throw new UsageError(`Unknown argument ${JSON.stringify(arg)}`);
     }
   }
-  if (args.command === 'reconcile' && (args.dryRun || args.source !== 'ledger')) {
+  if (
+    args.command === 'reconcile' &&
+    (args.dryRun || args.source !== 'ledger' || args.concurrency !== undefined)
+  ) {
     throw new UsageError('reconcile takes only --date and --tolerance');
   }
   return args;
@@ -152,6 +167,7 @@ export async function runBillingCli(
         day: args.day,
         source: args.source,
         dryRun: args.dryRun,
+        concurrency: args.concurrency,
         zibal: config.ZIBAL_MERCHANT
           ? new ZibalClient({ merchant: config.ZIBAL_MERCHANT, baseUrl: config.ZIBAL_BASE_URL })
           : undefined,

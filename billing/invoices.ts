@@ -46,14 +46,23 @@ export interface Invoice {
   createdAt: Date;
 }
 
-const SELECT_INVOICE = `
-  SELECT i.id::text, i.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.billing_email,
-         to_char(i.period_start, 'YYYY-MM-DD') AS period_start, to_char(i.period_end, 'YYYY-MM-DD') AS period_end,
-         i.source, i.tokens, i.price_per_1k_tomans::text, i.discount_percent::text, i.usage_amount::text,
-         i.carried_amount::text, i.amount::text, i.amount_rials, i.status, i.order_id, i.link_requested_at,
-         i.zibal_track_id, i.payment_url, i.emailed_at, i.paid_at, i.ref_number, i.carried_into::text,
-         i.last_error, i.created_at
-    FROM tenant_invoice i JOIN tenants t ON t.id = i.tenant_id`;
+/** An invoice's columns, read from `i` (tenant_invoice, or a CTE returning its rows) joined with its tenant `t`. */
+const INVOICE_COLUMNS = `
+  i.id::text, i.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.billing_email,
+  to_char(i.period_start, 'YYYY-MM-DD') AS period_start, to_char(i.period_end, 'YYYY-MM-DD') AS period_end,
+  i.source, i.tokens, i.price_per_1k_tomans::text, i.discount_percent::text, i.usage_amount::text,
+  i.carried_amount::text, i.amount::text, i.amount_rials, i.status, i.order_id, i.link_requested_at,
+  i.zibal_track_id, i.payment_url, i.emailed_at, i.paid_at, i.ref_number, i.carried_into::text,
+  i.last_error, i.created_at`;
+
+const SELECT_INVOICE = `SELECT ${INVOICE_COLUMNS} FROM tenant_invoice i JOIN tenants t ON t.id = i.tenant_id`;
+
+/**
+ * Runs a data-modifying statement that ends in `RETURNING *` as a CTE named `i` and selects the invoice it
+ * changed, so a step is recorded and the invoice read back in one round trip.
+ */
+const returningInvoice = (statement: string) =>
+  `WITH i AS (${statement}) SELECT ${INVOICE_COLUMNS} FROM i JOIN tenants t ON t.id = i.tenant_id`;
 
 type Row = Record<string, unknown>;
 
@@ -132,103 +141,227 @@ export interface NewInvoice {
   usageCents: bigint;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface CreatedInvoice {
+  invoice: Invoice;
+  /** False when the tenant's invoice for the period existed already (then it is returned unchanged). */
+  created: boolean;
+}
+
 /**
  * Creates the tenant's invoice for the period unless it exists (then returns the existing one, `created: false`).
  * In the same transaction it absorbs the tenant's earlier carried-forward invoices: their amount is added, and
  * they point at the new invoice, so each carried amount is billed exactly once. When the total is still below
  * Zibal's minimum, the new invoice is carried forward in turn.
  */
-export async function createInvoice(
+export async function createInvoice(pool: pg.Pool, input: NewInvoice): Promise<CreatedInvoice> {
+  return (await createInvoices(pool, [input]))[0]!;
+}
+
+/**
+ * {@link createInvoice} for several tenants in one transaction of four statements whatever their number (the
+ * tenants' locks, one read of their existing and carried invoices, one INSERT that also marks the carried ones
+ * absorbed and returns the new invoices, COMMIT). Results are in the order of `inputs`. If one invoice cannot be
+ * written (a constraint), none of the batch is: the caller retries them one by one to isolate it.
+ */
+export async function createInvoices(
   pool: pg.Pool,
-  input: NewInvoice,
-): Promise<{ invoice: Invoice; created: boolean }> {
-  const id = await withTransaction(pool, async (client) => {
-    // Serialises invoice creation per tenant, so two runs cannot absorb the same carried amount.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('tenant_invoice:' || $1))`, [input.tenantId]);
-    const existing = await client.query<{ id: string }>(
-      'SELECT id::text FROM tenant_invoice WHERE tenant_id = $1 AND period_start = $2',
-      [input.tenantId, input.period.day],
-    );
-    if (existing.rows[0]) return { id: existing.rows[0].id, created: false };
-    const carried = await client.query<{ id: string; amount: string }>(
-      `SELECT id::text, amount::text FROM tenant_invoice
-        WHERE tenant_id = $1 AND status = 'carried_forward' AND carried_into IS NULL AND period_start < $2
-        ORDER BY period_start FOR UPDATE`,
-      [input.tenantId, input.period.day],
-    );
-    const carriedCents = carried.rows.reduce((sum, r) => sum + parseHundredths(r.amount), 0n);
-    const totalCents = input.usageCents + carriedCents;
-    const rials = Number(tomansToRials(totalCents));
-    const status: InvoiceStatus = rials < ZIBAL_MINIMUM_RIALS ? 'carried_forward' : 'pending';
-    const inserted = await client.query<{ id: string }>(
-      `INSERT INTO tenant_invoice (tenant_id, period_start, period_end, period_from, period_to, source, tokens,
-                                   price_per_1k_tomans, discount_percent, usage_amount, carried_amount, amount,
-                                   amount_rials, status, order_id)
-       VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       RETURNING id::text`,
-      [
-        input.tenantId,
-        input.period.day,
-        input.period.from,
-        input.period.to,
-        input.source,
-        input.tokens,
-        input.pricePer1kTomans,
-        input.discountPercent,
-        centsToDecimal(input.usageCents),
-        centsToDecimal(carriedCents),
-        centsToDecimal(totalCents),
-        rials,
-        status,
-        orderIdFor(input.tenantSlug, input.period),
-      ],
-    );
-    const newId = inserted.rows[0]!.id;
-    if (carried.rows.length > 0) {
-      await client.query(
-        'UPDATE tenant_invoice SET carried_into = $1, updated_at = now() WHERE id = ANY($2::bigint[])',
-        [newId, carried.rows.map((r) => r.id)],
+  inputs: readonly NewInvoice[],
+): Promise<CreatedInvoice[]> {
+  if (inputs.length === 0) return [];
+  const key = (tenantId: string) => tenantId.toLowerCase();
+  if (new Set(inputs.map((i) => key(i.tenantId))).size < inputs.length) {
+    // A tenant twice (two days): one transaction each, in order, so the later day absorbs what the earlier carried.
+    const results: CreatedInvoice[] = [];
+    for (const input of inputs) results.push(...(await createInvoices(pool, [input])));
+    return results;
+  }
+  // The tenants' locks serialise invoice creation per tenant (taken in one order), so two runs cannot absorb the
+  // same carried amount. Sent with BEGIN as one statement batch, which takes no parameters: the ids are inlined,
+  // so only when all are UUIDs (tenants.id is one); otherwise as a statement of its own.
+  const tenantIds = inputs.map((i) => key(i.tenantId)).sort();
+  const LOCK = `SELECT pg_advisory_xact_lock(hashtext('tenant_invoice:' || t)) FROM unnest`;
+  const inline = tenantIds.every((id) => UUID.test(id));
+  const begin = inline ? `BEGIN; ${LOCK}('{${tenantIds.join(',')}}'::text[]) AS t` : 'BEGIN';
+  return withTransaction(
+    pool,
+    async (client) => {
+      if (!inline) await client.query(`${LOCK}($1::text[]) AS t`, [tenantIds]);
+      // Each tenant's invoice of its day, if any, and its carried-forward amounts not absorbed yet (earlier days).
+      const { rows } = await client.query(
+        `SELECT ${INVOICE_COLUMNS}
+         FROM unnest($1::uuid[], $2::date[]) AS w(tenant_id, day)
+         JOIN tenant_invoice i
+           ON i.tenant_id = w.tenant_id
+          AND (i.period_start = w.day
+               OR (i.status = 'carried_forward' AND i.carried_into IS NULL AND i.period_start < w.day))
+         JOIN tenants t ON t.id = i.tenant_id
+        ORDER BY i.period_start, i.id
+          FOR UPDATE OF i`,
+        [inputs.map((i) => i.tenantId), inputs.map((i) => i.period.day)],
       );
-    }
-    return { id: newId, created: true };
-  });
-  const invoice = await findInvoice(pool, id.id);
-  return { invoice: invoice!, created: id.created };
+      const found = new Map<string, Invoice[]>();
+      for (const invoice of rows.map(toInvoice)) {
+        const list = found.get(key(invoice.tenantId)) ?? [];
+        list.push(invoice);
+        found.set(key(invoice.tenantId), list);
+      }
+      const results: (CreatedInvoice | undefined)[] = [];
+      const fresh: { index: number; input: NewInvoice; carried: Invoice[]; carriedCents: bigint }[] = [];
+      for (const [index, input] of inputs.entries()) {
+        const mine = found.get(key(input.tenantId)) ?? [];
+        const existing = mine.find((i) => i.periodStart === input.period.day);
+        if (existing) {
+          results[index] = { invoice: existing, created: false };
+          continue;
+        }
+        const carriedCents = mine.reduce((sum, i) => sum + parseHundredths(i.amount), 0n);
+        fresh.push({ index, input, carried: mine, carriedCents });
+      }
+      if (fresh.length > 0) {
+        const rows = fresh.map(({ input, carriedCents }) => {
+          const totalCents = input.usageCents + carriedCents;
+          const rials = Number(tomansToRials(totalCents));
+          const status: InvoiceStatus = rials < ZIBAL_MINIMUM_RIALS ? 'carried_forward' : 'pending';
+          return [
+            input.tenantId,
+            input.period.day,
+            input.period.from,
+            input.period.to,
+            input.source,
+            input.tokens,
+            input.pricePer1kTomans,
+            input.discountPercent,
+            centsToDecimal(input.usageCents),
+            centsToDecimal(carriedCents),
+            centsToDecimal(totalCents),
+            rials,
+            status,
+            orderIdFor(input.tenantSlug, input.period),
+          ] as const;
+        });
+        const column = (n: number) => rows.map((r) => r[n]);
+        const absorbed = fresh.flatMap(({ input, carried }) => carried.map((c) => [c.id, input.tenantId]));
+        const inserted = await client.query(
+          `WITH i AS (
+           INSERT INTO tenant_invoice (tenant_id, period_start, period_end, period_from, period_to, source, tokens,
+                                       price_per_1k_tomans, discount_percent, usage_amount, carried_amount, amount,
+                                       amount_rials, status, order_id)
+           SELECT tenant_id, day, day, period_from, period_to, source, tokens, price, discount, usage_amount,
+                  carried_amount, amount, amount_rials, status, order_id
+             FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[],
+                         $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::bigint[],
+                         $13::text[], $14::text[])
+               AS v(tenant_id, day, period_from, period_to, source, tokens, price, discount, usage_amount,
+                    carried_amount, amount, amount_rials, status, order_id)
+           RETURNING *),
+         absorbed AS (
+           UPDATE tenant_invoice c SET carried_into = i.id, updated_at = now()
+             FROM unnest($15::bigint[], $16::uuid[]) AS a(id, tenant_id)
+             JOIN i ON i.tenant_id = a.tenant_id
+            WHERE c.id = a.id)
+         SELECT ${INVOICE_COLUMNS} FROM i JOIN tenants t ON t.id = i.tenant_id`,
+          [
+            ...Array.from({ length: 14 }, (_, n) => column(n)),
+            absorbed.map((a) => a[0]),
+            absorbed.map((a) => a[1]),
+          ],
+        );
+        const created = new Map(inserted.rows.map(toInvoice).map((i) => [key(i.tenantId), i]));
+        for (const { index, input } of fresh) {
+          const invoice = created.get(key(input.tenantId));
+          if (!invoice) throw new Error(`the invoice for ${input.tenantSlug} was not written`);
+          results[index] = { invoice, created: true };
+        }
+      }
+      return results as CreatedInvoice[];
+    },
+    begin,
+  );
 }
 
 /** Step 2a: written before Zibal is asked, so a lost answer is looked up by order id instead of asked again. */
 export async function markLinkRequested(pool: pg.Pool, id: string): Promise<void> {
+  await markLinksRequested(pool, [id]);
+}
+
+/** {@link markLinkRequested} for several invoices in one statement. */
+export async function markLinksRequested(pool: pg.Pool, ids: readonly string[]): Promise<void> {
   await pool.query(
-    'UPDATE tenant_invoice SET link_requested_at = coalesce(link_requested_at, now()), updated_at = now() WHERE id = $1',
-    [id],
+    `UPDATE tenant_invoice SET link_requested_at = coalesce(link_requested_at, now()), updated_at = now()
+      WHERE id = ANY($1::bigint[])`,
+    [ids],
   );
 }
 
-/** Step 2b: the payment exists at Zibal. */
+export interface CreatedLink {
+  id: string;
+  trackId: string;
+  paymentUrl: string;
+}
+
+/** Step 2b: the payment exists at Zibal. Returns the invoice as recorded (undefined if it no longer exists). */
 export async function markLinkCreated(
   pool: pg.Pool,
   id: string,
   trackId: string,
   paymentUrl: string,
-): Promise<void> {
-  await pool.query(
-    `UPDATE tenant_invoice
-        SET zibal_track_id = $2, payment_url = $3, last_error = NULL, updated_at = now(),
-            status = CASE WHEN status IN ('pending', 'failed') THEN 'link_created' ELSE status END
-      WHERE id = $1`,
-    [id, trackId, paymentUrl],
-  );
+): Promise<Invoice | undefined> {
+  return (await markLinksCreated(pool, [{ id, trackId, paymentUrl }]))[0];
 }
 
-/** Step 3: the e-mail went out (or was logged when no SMTP server is configured). */
-export async function markEmailed(pool: pg.Pool, id: string, to: string): Promise<void> {
-  await pool.query(
-    `UPDATE tenant_invoice
-        SET emailed_at = now(), email_to = $2, last_error = NULL, updated_at = now(),
-            status = CASE WHEN status = 'link_created' THEN 'emailed' ELSE status END
-      WHERE id = $1`,
-    [id, to],
+/** {@link markLinkCreated} for several invoices in one statement; results in the order of `links`. */
+export async function markLinksCreated(
+  pool: pg.Pool,
+  links: readonly CreatedLink[],
+): Promise<(Invoice | undefined)[]> {
+  const { rows } = await pool.query(
+    returningInvoice(`UPDATE tenant_invoice u
+        SET zibal_track_id = v.track_id, payment_url = v.payment_url, last_error = NULL, updated_at = now(),
+            status = CASE WHEN u.status IN ('pending', 'failed') THEN 'link_created' ELSE u.status END
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, track_id, payment_url)
+      WHERE u.id = v.id
+      RETURNING u.*`),
+    [links.map((l) => l.id), links.map((l) => l.trackId), links.map((l) => l.paymentUrl)],
   );
+  return inOrder(links, rows.map(toInvoice));
+}
+
+export interface SentEmail {
+  id: string;
+  to: string;
+}
+
+/**
+ * Step 3: the e-mail went out (or was logged when no SMTP server is configured). Returns the invoice as recorded
+ * (undefined if it no longer exists).
+ */
+export async function markEmailed(pool: pg.Pool, id: string, to: string): Promise<Invoice | undefined> {
+  return (await markManyEmailed(pool, [{ id, to }]))[0];
+}
+
+/** {@link markEmailed} for several invoices in one statement; results in the order of `emails`. */
+export async function markManyEmailed(
+  pool: pg.Pool,
+  emails: readonly SentEmail[],
+): Promise<(Invoice | undefined)[]> {
+  const { rows } = await pool.query(
+    returningInvoice(`UPDATE tenant_invoice u
+        SET emailed_at = now(), email_to = v.email_to, last_error = NULL, updated_at = now(),
+            status = CASE WHEN u.status = 'link_created' THEN 'emailed' ELSE u.status END
+       FROM unnest($1::bigint[], $2::text[]) AS v(id, email_to)
+      WHERE u.id = v.id
+      RETURNING u.*`),
+    [emails.map((e) => e.id), emails.map((e) => e.to)],
+  );
+  return inOrder(emails, rows.map(toInvoice));
+}
+
+/** The invoices matching `wanted` by id, in its order. */
+function inOrder(wanted: readonly { id: string }[], invoices: Invoice[]): (Invoice | undefined)[] {
+  const byId = new Map(invoices.map((i) => [i.id, i]));
+  return wanted.map((w) => byId.get(w.id));
 }
 
 /** A step failed. `permanent`: Zibal refused, the invoice becomes `failed`; otherwise it keeps its status. */

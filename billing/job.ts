@@ -1,15 +1,23 @@
 import { API_PREFIX } from '../app/config/http.js';
 import type { Config } from '../app/config/index.js';
 import type { Database } from '../app/db/index.js';
+import { CreateAhead, StepBatcher } from './batch.js';
 import {
+  type CreatedInvoice,
+  type CreatedLink,
   createInvoice,
-  findInvoice,
+  createInvoices,
   type Invoice,
   invoicesForDay,
   markEmailed,
   markLinkCreated,
   markLinkRequested,
+  markLinksCreated,
+  markLinksRequested,
+  markManyEmailed,
   markStepFailed,
+  type NewInvoice,
+  type SentEmail,
   unfinishedInvoices,
 } from './invoices.js';
 import { composeInvoiceEmail, type InvoiceMailer } from './mail.js';
@@ -34,6 +42,11 @@ export class SimulatedCrash extends Error {
   override name = 'SimulatedCrash';
 }
 
+/** Stops the other tenants billed at the same time at their next step once one of them crashed. */
+class RunHalted extends SimulatedCrash {
+  override name = 'RunHalted';
+}
+
 export interface BillingJobOptions {
   db: Database;
   config: Config;
@@ -48,6 +61,16 @@ export interface BillingJobOptions {
   /** Absent when ZIBAL_MERCHANT is unset: invoices then wait as pending for a run that has one. */
   zibal: ZibalClient | undefined;
   mailer: InvoiceMailer;
+  /**
+   * Tenants billed at the same time: each tenant's invoice is independent, and while some wait for Zibal or
+   * SMTP, the steps of others are written to the database together (see batch.ts).
+   * @default config.BILLING_CONCURRENCY
+   */
+  concurrency?: number;
+  /**
+   * Receives the output. With several tenants at a time each tenant's lines arrive together, as one block,
+   * when that tenant is done (blocks in the order tenants finish); the summary lines come last.
+   */
   print: (line: string) => void;
   onStep?: (step: BillingStep, invoice: Invoice) => void | Promise<void>;
 }
@@ -111,6 +134,7 @@ export async function runBillingJob(options: BillingJobOptions): Promise<Billing
   print('');
 
   const lock = options.dryRun ? undefined : await db.pool.connect();
+  let creator: CreateAhead<NewInvoice, CreatedInvoice> | undefined;
   try {
     if (lock) {
       const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
@@ -133,20 +157,33 @@ export async function runBillingJob(options: BillingJobOptions): Promise<Billing
     }
 
     const existingBefore = options.dryRun ? [] : await invoicesForDay(db.pool, period.day);
-    const handled = new Set<string>();
-    for (const usage of report.usage) {
-      print('');
-      await billTenant(options, period, source, usage, result, handled);
+    const concurrency = options.concurrency ?? options.config.BILLING_CONCURRENCY;
+    const writers = stepWriters(db);
+    if (!options.dryRun) {
+      creator = new CreateAhead(
+        report.usage.map((usage) => newInvoice(config, period, source, usage)),
+        (inputs) => createInvoices(db.pool, inputs),
+        (input) => createInvoice(db.pool, input),
+        CREATE_AHEAD,
+      );
     }
+    const create = creator;
+    const handled = new Set<string>();
+    await billEach(options, writers, concurrency, result, report.usage, async (tenant, usage, index) => {
+      tenant.print('');
+      await billTenant(tenant, period, source, usage, handled, () => create!.get(index));
+    });
 
     if (!options.dryRun) {
-      for (const invoice of await unfinishedInvoices(db.pool)) {
-        if (handled.has(invoice.id)) continue;
-        print('');
-        print(`Resuming invoice ${invoice.orderId} (${invoice.status}) for tenant: ${invoice.tenantSlug}`);
-        result.resumed++;
-        await advanceSafely(options, invoice, result);
-      }
+      const unfinished = (await unfinishedInvoices(db.pool)).filter((i) => !handled.has(i.id));
+      result.resumed = unfinished.length;
+      await billEach(options, writers, concurrency, result, unfinished, async (tenant, invoice) => {
+        tenant.print('');
+        tenant.print(
+          `Resuming invoice ${invoice.orderId} (${invoice.status}) for tenant: ${invoice.tenantSlug}`,
+        );
+        await advanceSafely(tenant, invoice);
+      });
       if (result.created.length === 0 && result.resumed === 0 && result.failures.length === 0) {
         print('');
         print(
@@ -157,6 +194,8 @@ export async function runBillingJob(options: BillingJobOptions): Promise<Billing
       }
     }
   } finally {
+    // A crash may leave a chunk of invoices being created: nothing of this run writes after the lock is gone.
+    await creator?.idle();
     if (lock) {
       await lock.query('SELECT pg_advisory_unlock($1)', [BILLING_LOCK_KEY]).catch(() => {});
       lock.release();
@@ -189,16 +228,141 @@ async function readUsage(
   return prometheusUsage(options.db.pool, options.config.PROMETHEUS_URL, period);
 }
 
-async function billTenant(
+/**
+ * One tenant's share of a run. Its lines are printed together when the tenant is done, so tenants billed at the
+ * same time never interleave their lines; its invoices and failures join the run's result in tenant order.
+ */
+interface TenantRun {
+  options: BillingJobOptions;
+  writers: StepWriters;
+  print: (line: string) => void;
+  lines: string[];
+  created: Invoice[];
+  revenueCents: bigint;
+  failures: TenantFailure[];
+  /** Records that a step is done (the tests' `onStep`), then stops here if another tenant crashed the run. */
+  step(step: BillingStep, invoice: Invoice): Promise<void>;
+  /** Throws {@link RunHalted} once another tenant's step crashed the run: nothing more is written or sent. */
+  checkpoint(): void;
+}
+
+/** Where the tenants billed at the same time record their steps: one statement for all who wait (batch.ts). */
+interface StepWriters {
+  linkRequested: StepBatcher<string, void>;
+  linkCreated: StepBatcher<CreatedLink, Invoice | undefined>;
+  emailed: StepBatcher<SentEmail, Invoice | undefined>;
+}
+
+function stepWriters(db: Database): StepWriters {
+  const pool = db.pool;
+  return {
+    linkRequested: new StepBatcher(
+      async (ids) => {
+        await markLinksRequested(pool, ids);
+        return ids.map(() => undefined);
+      },
+      (id) => markLinkRequested(pool, id),
+    ),
+    linkCreated: new StepBatcher(
+      (links) => markLinksCreated(pool, links),
+      (link) => markLinkCreated(pool, link.id, link.trackId, link.paymentUrl),
+    ),
+    emailed: new StepBatcher(
+      (emails) => markManyEmailed(pool, emails),
+      (email) => markEmailed(pool, email.id, email.to),
+    ),
+  };
+}
+
+/**
+ * Runs `bill` for every item, `concurrency` at a time. When one throws (a crash; per-tenant failures are caught
+ * inside), no further item starts, the ones in flight stop at their next step, and the first error is rethrown
+ * once all have settled, so nothing of this run still writes after it returns.
+ */
+async function billEach<T>(
   options: BillingJobOptions,
+  writers: StepWriters,
+  concurrency: number,
+  result: BillingJobResult,
+  items: readonly T[],
+  bill: (tenant: TenantRun, item: T, index: number) => Promise<void>,
+): Promise<void> {
+  const runs: TenantRun[] = [];
+  let crash: { error: unknown } | undefined;
+  let next = 0;
+  const checkpoint = () => {
+    if (crash) throw new RunHalted('stopped: the run crashed while this tenant was being billed');
+  };
+  const worker = async () => {
+    while (!crash && next < items.length) {
+      const index = next++;
+      const lines: string[] = [];
+      const tenant: TenantRun = {
+        options,
+        writers,
+        print: (line) => lines.push(line),
+        lines,
+        created: [],
+        revenueCents: 0n,
+        failures: [],
+        async step(step, invoice) {
+          await options.onStep?.(step, invoice);
+          checkpoint();
+        },
+        checkpoint,
+      };
+      runs[index] = tenant;
+      try {
+        await bill(tenant, items[index]!, index);
+      } catch (error) {
+        crash ??= { error };
+      } finally {
+        for (const line of lines) options.print(line);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  for (const tenant of runs) {
+    if (!tenant) continue;
+    result.created.push(...tenant.created);
+    result.revenueCents += tenant.revenueCents;
+    result.failures.push(...tenant.failures);
+  }
+  if (crash) throw crash.error;
+}
+
+/** Tenants whose invoices are created together, in one transaction, ahead of their other steps (batch.ts). */
+const CREATE_AHEAD = 100;
+
+/** The invoice a tenant's usage makes. */
+function newInvoice(
+  config: Config,
   period: BillingPeriod,
   source: UsageSourceName,
   usage: TenantUsage,
-  result: BillingJobResult,
+): NewInvoice {
+  return {
+    tenantId: usage.tenantId,
+    tenantSlug: usage.slug,
+    period,
+    source,
+    tokens: usage.tokens,
+    pricePer1kTomans: config.PRICE_PER_1K_TOKENS_TOMANS,
+    discountPercent: usage.discountPercent,
+    usageCents: tokenCostCents(usage.tokens, usage.discountPercent, config.PRICE_PER_1K_TOKENS_TOMANS),
+  };
+}
+
+async function billTenant(
+  tenant: TenantRun,
+  period: BillingPeriod,
+  source: UsageSourceName,
+  usage: TenantUsage,
   handled: Set<string>,
+  create: () => Promise<CreatedInvoice>,
 ): Promise<void> {
-  const { config, print } = options;
-  const usageCents = tokenCostCents(usage.tokens, usage.discountPercent, config.PRICE_PER_1K_TOKENS_TOMANS);
+  const { options, print } = tenant;
+  const { usageCents } = newInvoice(options.config, period, source, usage);
   print(`Processing tenant: ${usage.slug}`);
   print(`  Tokens: ${formatCount(usage.tokens)}`);
   const discount =
@@ -206,33 +370,25 @@ async function billTenant(
   print(`  Amount: ${formatTomans(usageCents)} Tomans${discount}`);
   if (options.dryRun) {
     print(`• Dry run: an invoice for ${usage.slug} would be created`);
-    result.revenueCents += usageCents;
+    tenant.revenueCents += usageCents;
     return;
   }
   let invoice: Invoice;
   try {
-    const outcome = await createInvoice(options.db.pool, {
-      tenantId: usage.tenantId,
-      tenantSlug: usage.slug,
-      period,
-      source,
-      tokens: usage.tokens,
-      pricePer1kTomans: config.PRICE_PER_1K_TOKENS_TOMANS,
-      discountPercent: usage.discountPercent,
-      usageCents,
-    });
+    tenant.checkpoint();
+    const outcome = await create();
     invoice = outcome.invoice;
     handled.add(invoice.id);
     if (outcome.created) {
-      result.created.push(invoice);
-      result.revenueCents += usageCents;
+      tenant.created.push(invoice);
+      tenant.revenueCents += usageCents;
       print(`✅ Invoice created for tenant ${usage.slug}`);
       if (parseHundredths(invoice.carriedAmount) > 0n) {
         print(
           `• Carried forward from earlier invoices: ${formatTomans(parseHundredths(invoice.carriedAmount))} Tomans`,
         );
       }
-      await options.onStep?.('invoice-created', invoice);
+      await tenant.step('invoice-created', invoice);
     } else {
       print(`• Invoice ${invoice.orderId} already exists (${invoice.status}): not billed again`);
       if (invoice.tokens !== usage.tokens) {
@@ -245,31 +401,30 @@ async function billTenant(
     if (error instanceof SimulatedCrash) throw error;
     const reason = (error as Error).message;
     print(`❌ Billing failed for tenant ${usage.slug}: ${reason}`);
-    result.failures.push({ tenant: usage.slug, reason });
+    tenant.failures.push({ tenant: usage.slug, reason });
     return;
   }
-  await advanceSafely(options, invoice, result);
+  await advanceSafely(tenant, invoice);
 }
 
-async function advanceSafely(
-  options: BillingJobOptions,
-  invoice: Invoice,
-  result: BillingJobResult,
-): Promise<void> {
+async function advanceSafely(tenant: TenantRun, invoice: Invoice): Promise<void> {
   try {
-    await advance(options, invoice);
+    await advance(tenant, invoice);
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
     const reason = (error as Error).message;
-    options.print(`❌ Billing failed for tenant ${invoice.tenantSlug}: ${reason}`);
-    result.failures.push({ tenant: invoice.tenantSlug, reason });
-    await markStepFailed(options.db.pool, invoice.id, reason, error instanceof ZibalError).catch(() => {});
+    tenant.print(`❌ Billing failed for tenant ${invoice.tenantSlug}: ${reason}`);
+    tenant.failures.push({ tenant: invoice.tenantSlug, reason });
+    await markStepFailed(tenant.options.db.pool, invoice.id, reason, error instanceof ZibalError).catch(
+      () => {},
+    );
   }
 }
 
 /** Takes an invoice through whichever of its steps are not recorded yet. */
-async function advance(options: BillingJobOptions, start: Invoice): Promise<void> {
-  const { db, config, print } = options;
+async function advance(tenant: TenantRun, start: Invoice): Promise<void> {
+  const { options, print } = tenant;
+  const { config } = options;
   let invoice = start;
   if (invoice.status === 'carried_forward') {
     print(
@@ -285,6 +440,7 @@ async function advance(options: BillingJobOptions, start: Invoice): Promise<void
       print('• Payment link not created: ZIBAL_MERCHANT is not set (the invoice waits as pending)');
       return;
     }
+    tenant.checkpoint();
     let trackId: string | undefined;
     let paymentUrl: string | undefined;
     if (invoice.linkRequestedAt) {
@@ -295,39 +451,49 @@ async function advance(options: BillingJobOptions, start: Invoice): Promise<void
         paymentUrl = zibal.paymentUrl(earlier.trackId);
         print(`• Found the payment an earlier run requested (trackId ${trackId})`);
       }
+      tenant.checkpoint();
     }
     if (!trackId) {
-      await markLinkRequested(db.pool, invoice.id);
-      await options.onStep?.('link-requested', invoice);
+      await tenant.writers.linkRequested.run(invoice.id);
+      await tenant.step('link-requested', invoice);
       const created = await zibal.requestPayment({
         amount: invoice.amountRials,
         callbackUrl: callbackUrl(config),
         description: `DocuChat usage for ${invoice.tenantSlug} on ${invoice.periodStart}`,
         orderId: invoice.orderId,
       });
-      await options.onStep?.('payment-requested', invoice);
+      await tenant.step('payment-requested', invoice);
       trackId = created.trackId;
       paymentUrl = created.paymentUrl;
     }
-    await markLinkCreated(db.pool, invoice.id, trackId, paymentUrl!);
-    invoice = (await findInvoice(db.pool, invoice.id))!;
+    invoice = recorded(
+      await tenant.writers.linkCreated.run({ id: invoice.id, trackId, paymentUrl: paymentUrl! }),
+      invoice,
+    );
     print(`• Payment link created: ${paymentUrl}`);
-    await options.onStep?.('link-created', invoice);
+    await tenant.step('link-created', invoice);
   }
 
   if (!invoice.emailedAt) {
+    tenant.checkpoint();
     const to = invoice.billingEmail ?? (await ownerEmail(options, invoice.tenantId));
     if (!to) throw new Error('no billing e-mail: set tenants.billing_email or add an owner user');
-    const how = await options.mailer.send(composeInvoiceEmail(invoice, to));
-    await markEmailed(db.pool, invoice.id, to);
-    invoice = (await findInvoice(db.pool, invoice.id))!;
+    tenant.checkpoint();
+    const how = await options.mailer.send(composeInvoiceEmail(invoice, to), print);
+    invoice = recorded(await tenant.writers.emailed.run({ id: invoice.id, to }), invoice);
     print(
       how === 'sent'
         ? `• Email sent to ${invoice.tenantSlug}`
         : `• Email logged for ${invoice.tenantSlug} (SMTP_URL unset)`,
     );
-    await options.onStep?.('emailed', invoice);
+    await tenant.step('emailed', invoice);
   }
+}
+
+/** The invoice a step's UPDATE returned; it can only be missing if the row was deleted during the run. */
+function recorded(invoice: Invoice | undefined, before: Invoice): Invoice {
+  if (!invoice) throw new Error(`invoice ${before.orderId} disappeared while it was being billed`);
+  return invoice;
 }
 
 async function ownerEmail(options: BillingJobOptions, tenantId: string): Promise<string | undefined> {

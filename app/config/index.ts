@@ -92,6 +92,8 @@ const schema = z.object({
       { error: 'an IANA time zone such as Asia/Tehran' },
     )
     .default('Asia/Tehran'),
+  /** Tenants the billing job bills at the same time (their Zibal and SMTP waits overlap). */
+  BILLING_CONCURRENCY: int(1, 64).default(16),
   ZIBAL_MERCHANT: z.string().optional(),
   ZIBAL_API_KEY: z.string().optional(),
   ZIBAL_BASE_URL: url(['http', 'https']).default('https://gateway.zibal.ir'),

@@ -59,6 +59,16 @@ describe('billing command line', () => {
     expect(() => parseBillingArgs(['--date', '2025-02-30'])).toThrow('Invalid date "2025-02-30"');
     expect(() => parseBillingArgs(['--source', 'grafana'])).toThrow('--source must be ledger or prometheus');
     expect(() => parseBillingArgs(['--bogus'])).toThrow('Unknown argument "--bogus"');
+    expect(parseBillingArgs(['--concurrency', '4'])).toMatchObject({ concurrency: 4 });
+    expect(parseBillingArgs(['--concurrency=1'])).toMatchObject({ concurrency: 1 });
+    for (const bad of ['0', '65', '2.5', 'many']) {
+      expect(() => parseBillingArgs(['--concurrency', bad])).toThrow(
+        '--concurrency must be a whole number from 1 to 64',
+      );
+    }
+    expect(() => parseBillingArgs(['reconcile', '--concurrency', '4'])).toThrow(
+      'reconcile takes only --date and --tolerance',
+    );
   });
 
   it('bills a day, then reports that nothing new was billed', async () => {

@@ -203,6 +203,48 @@ describe('billing job, ledger source', () => {
     expect(second.output).toContain('• Total revenue: 0.00 Tomans\n• Invoices created: 0');
   });
 
+  it("bills several tenants at a time: each tenant's lines stay together, failures are named in order", async () => {
+    const tenants = [];
+    for (let i = 0; i < 9; i++) {
+      tenants.push(
+        await createTenant(test.db, {
+          slug: `many-${i}-${Date.now()}`,
+          billingEmail: i === 3 || i === 6 ? null : undefined,
+        }),
+      );
+    }
+    for (const t of tenants) await addUsage(test.db, t.id, '2025-11-20T08:00:00Z', 50_000, 0);
+
+    const { result, output } = await bill('2025-11-20', { concurrency: 4 });
+
+    const failed = [tenants[3]!.slug, tenants[6]!.slug];
+    expect(result.exitCode).toBe(1);
+    expect(result.failures.map((f) => f.tenant)).toEqual(failed);
+    expect(output).toContain(`❌ Billing job completed with failures for: ${failed.join(', ')}`);
+    expect(result.created).toHaveLength(9);
+    expect(zibal.callsTo('request')).toHaveLength(9);
+    expect(inbox.messages).toHaveLength(7);
+    const blocks = output.split('\n\n').filter((b) => b.startsWith('Processing tenant: '));
+    expect(blocks).toHaveLength(9);
+    for (const block of blocks) {
+      const slug = /^Processing tenant: (\S+)/.exec(block)![1]!;
+      // Every tenant named in the block is this one: no line of another tenant slipped in.
+      expect(new Set(block.match(/many-\d-\d+/g))).toEqual(new Set([slug]));
+      expect(block).toMatch(
+        failed.includes(slug)
+          ? /❌ Billing failed for tenant \S+: no billing e-mail/
+          : /• Payment link created: .+\n• Email sent to \S+$/,
+      );
+    }
+
+    // Finish the two, so later tests find nothing unfinished.
+    await test.db.pool.query(`UPDATE tenants SET billing_email = 'late@example.com' WHERE slug = ANY($1)`, [
+      failed,
+    ]);
+    expect((await bill('2025-11-20')).result.exitCode).toBe(0);
+    expect(inbox.messages).toHaveLength(9);
+  });
+
   it('writes and sends nothing in a dry run', async () => {
     const tenant = await createTenant(test.db);
     await addUsage(test.db, tenant.id, '2025-11-06T08:00:00Z', 50_000, 0);
