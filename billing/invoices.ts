@@ -139,6 +139,11 @@ export interface NewInvoice {
   discountPercent: string;
   /** This period's usage after discount, in cents. */
   usageCents: bigint;
+  /**
+   * The caller asks Zibal for the payment link next: a new `pending` invoice is written with `link_requested_at`
+   * already set (step 2a recorded with the invoice instead of by a statement of its own).
+   */
+  requestLink?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -239,6 +244,7 @@ export async function createInvoices(
             rials,
             status,
             orderIdFor(input.tenantSlug, input.period),
+            input.requestLink === true,
           ] as const;
         });
         const column = (n: number) => rows.map((r) => r[n]);
@@ -247,23 +253,24 @@ export async function createInvoices(
           `WITH i AS (
            INSERT INTO tenant_invoice (tenant_id, period_start, period_end, period_from, period_to, source, tokens,
                                        price_per_1k_tomans, discount_percent, usage_amount, carried_amount, amount,
-                                       amount_rials, status, order_id)
+                                       amount_rials, status, order_id, link_requested_at)
            SELECT tenant_id, day, day, period_from, period_to, source, tokens, price, discount, usage_amount,
-                  carried_amount, amount, amount_rials, status, order_id
+                  carried_amount, amount, amount_rials, status, order_id,
+                  CASE WHEN request_link AND status = 'pending' THEN now() END
              FROM unnest($1::uuid[], $2::date[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[],
                          $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::bigint[],
-                         $13::text[], $14::text[])
+                         $13::text[], $14::text[], $15::boolean[])
                AS v(tenant_id, day, period_from, period_to, source, tokens, price, discount, usage_amount,
-                    carried_amount, amount, amount_rials, status, order_id)
+                    carried_amount, amount, amount_rials, status, order_id, request_link)
            RETURNING *),
          absorbed AS (
            UPDATE tenant_invoice c SET carried_into = i.id, updated_at = now()
-             FROM unnest($15::bigint[], $16::uuid[]) AS a(id, tenant_id)
+             FROM unnest($16::bigint[], $17::uuid[]) AS a(id, tenant_id)
              JOIN i ON i.tenant_id = a.tenant_id
             WHERE c.id = a.id)
          SELECT ${INVOICE_COLUMNS} FROM i JOIN tenants t ON t.id = i.tenant_id`,
           [
-            ...Array.from({ length: 14 }, (_, n) => column(n)),
+            ...Array.from({ length: 15 }, (_, n) => column(n)),
             absorbed.map((a) => a[0]),
             absorbed.map((a) => a[1]),
           ],

@@ -160,8 +160,12 @@ export async function runBillingJob(options: BillingJobOptions): Promise<Billing
     const concurrency = options.concurrency ?? options.config.BILLING_CONCURRENCY;
     const writers = stepWriters(db);
     if (!options.dryRun) {
-      creator = new CreateAhead(
-        report.usage.map((usage) => newInvoice(config, period, source, usage)),
+      creator = new CreateAhead<NewInvoice, CreatedInvoice>(
+        report.usage.map((usage) => ({
+          ...newInvoice(config, period, source, usage),
+          // Zibal is asked right after: record that with the invoice rather than by a statement of its own.
+          requestLink: Boolean(options.zibal),
+        })),
         (inputs) => createInvoices(db.pool, inputs),
         (input) => createInvoice(db.pool, input),
         CREATE_AHEAD,
@@ -374,11 +378,13 @@ async function billTenant(
     return;
   }
   let invoice: Invoice;
+  let linkRequested = false;
   try {
     tenant.checkpoint();
     const outcome = await create();
     invoice = outcome.invoice;
     handled.add(invoice.id);
+    linkRequested = outcome.created && invoice.linkRequestedAt !== null;
     if (outcome.created) {
       tenant.created.push(invoice);
       tenant.revenueCents += usageCents;
@@ -404,12 +410,12 @@ async function billTenant(
     tenant.failures.push({ tenant: usage.slug, reason });
     return;
   }
-  await advanceSafely(tenant, invoice);
+  await advanceSafely(tenant, invoice, linkRequested);
 }
 
-async function advanceSafely(tenant: TenantRun, invoice: Invoice): Promise<void> {
+async function advanceSafely(tenant: TenantRun, invoice: Invoice, linkRequested = false): Promise<void> {
   try {
-    await advance(tenant, invoice);
+    await advance(tenant, invoice, linkRequested);
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
     const reason = (error as Error).message;
@@ -421,8 +427,12 @@ async function advanceSafely(tenant: TenantRun, invoice: Invoice): Promise<void>
   }
 }
 
-/** Takes an invoice through whichever of its steps are not recorded yet. */
-async function advance(tenant: TenantRun, start: Invoice): Promise<void> {
+/**
+ * Takes an invoice through whichever of its steps are not recorded yet. `linkRequested`: this run created the
+ * invoice with `link_requested_at` set and nothing has asked Zibal since, so there is no earlier payment to look
+ * for and the step is recorded already.
+ */
+async function advance(tenant: TenantRun, start: Invoice, linkRequested: boolean): Promise<void> {
   const { options, print } = tenant;
   const { config } = options;
   let invoice = start;
@@ -443,7 +453,7 @@ async function advance(tenant: TenantRun, start: Invoice): Promise<void> {
     tenant.checkpoint();
     let trackId: string | undefined;
     let paymentUrl: string | undefined;
-    if (invoice.linkRequestedAt) {
+    if (invoice.linkRequestedAt && !linkRequested) {
       // An earlier run asked Zibal and may have lost the answer: ask for the order before asking again.
       const earlier = await zibal.findByOrderId(invoice.orderId);
       if (earlier?.trackId) {
@@ -454,7 +464,7 @@ async function advance(tenant: TenantRun, start: Invoice): Promise<void> {
       tenant.checkpoint();
     }
     if (!trackId) {
-      await tenant.writers.linkRequested.run(invoice.id);
+      if (!linkRequested) await tenant.writers.linkRequested.run(invoice.id);
       await tenant.step('link-requested', invoice);
       const created = await zibal.requestPayment({
         amount: invoice.amountRials,
