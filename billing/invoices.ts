@@ -302,11 +302,10 @@ export async function markLinksRequested(pool: pg.Pool, ids: readonly string[]):
   );
 }
 
-export interface CreatedLink {
-  id: string;
-  trackId: string;
-  paymentUrl: string;
-}
+/** Step 2b or 3 of one invoice: the payment link Zibal created, or the address the e-mail went to. */
+export type StepRecord =
+  | { id: string; link: { trackId: string; paymentUrl: string }; emailTo?: undefined }
+  | { id: string; link?: undefined; emailTo: string };
 
 /** Step 2b: the payment exists at Zibal. Returns the invoice as recorded (undefined if it no longer exists). */
 export async function markLinkCreated(
@@ -315,29 +314,7 @@ export async function markLinkCreated(
   trackId: string,
   paymentUrl: string,
 ): Promise<Invoice | undefined> {
-  return (await markLinksCreated(pool, [{ id, trackId, paymentUrl }]))[0];
-}
-
-/** {@link markLinkCreated} for several invoices in one statement; results in the order of `links`. */
-export async function markLinksCreated(
-  pool: pg.Pool,
-  links: readonly CreatedLink[],
-): Promise<(Invoice | undefined)[]> {
-  const { rows } = await pool.query(
-    returningInvoice(`UPDATE tenant_invoice u
-        SET zibal_track_id = v.track_id, payment_url = v.payment_url, last_error = NULL, updated_at = now(),
-            status = CASE WHEN u.status IN ('pending', 'failed') THEN 'link_created' ELSE u.status END
-       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, track_id, payment_url)
-      WHERE u.id = v.id
-      RETURNING u.*`),
-    [links.map((l) => l.id), links.map((l) => l.trackId), links.map((l) => l.paymentUrl)],
-  );
-  return inOrder(links, rows.map(toInvoice));
-}
-
-export interface SentEmail {
-  id: string;
-  to: string;
+  return (await recordSteps(pool, [{ id, link: { trackId, paymentUrl } }]))[0];
 }
 
 /**
@@ -345,24 +322,39 @@ export interface SentEmail {
  * (undefined if it no longer exists).
  */
 export async function markEmailed(pool: pg.Pool, id: string, to: string): Promise<Invoice | undefined> {
-  return (await markManyEmailed(pool, [{ id, to }]))[0];
+  return (await recordSteps(pool, [{ id, emailTo: to }]))[0];
 }
 
-/** {@link markEmailed} for several invoices in one statement; results in the order of `emails`. */
-export async function markManyEmailed(
+/**
+ * {@link markLinkCreated} and {@link markEmailed} for several invoices (one step each) in one statement; returns
+ * the invoices as recorded, in the order of `records`.
+ */
+export async function recordSteps(
   pool: pg.Pool,
-  emails: readonly SentEmail[],
+  records: readonly StepRecord[],
 ): Promise<(Invoice | undefined)[]> {
   const { rows } = await pool.query(
     returningInvoice(`UPDATE tenant_invoice u
-        SET emailed_at = now(), email_to = v.email_to, last_error = NULL, updated_at = now(),
-            status = CASE WHEN u.status = 'link_created' THEN 'emailed' ELSE u.status END
-       FROM unnest($1::bigint[], $2::text[]) AS v(id, email_to)
+        SET zibal_track_id = CASE WHEN v.track_id IS NULL THEN u.zibal_track_id ELSE v.track_id END,
+            payment_url = CASE WHEN v.track_id IS NULL THEN u.payment_url ELSE v.payment_url END,
+            emailed_at = CASE WHEN v.email_to IS NULL THEN u.emailed_at ELSE now() END,
+            email_to = CASE WHEN v.email_to IS NULL THEN u.email_to ELSE v.email_to END,
+            last_error = NULL, updated_at = now(),
+            status = CASE
+              WHEN v.track_id IS NOT NULL AND u.status IN ('pending', 'failed') THEN 'link_created'
+              WHEN v.email_to IS NOT NULL AND u.status = 'link_created' THEN 'emailed'
+              ELSE u.status END
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS v(id, track_id, payment_url, email_to)
       WHERE u.id = v.id
       RETURNING u.*`),
-    [emails.map((e) => e.id), emails.map((e) => e.to)],
+    [
+      records.map((r) => r.id),
+      records.map((r) => r.link?.trackId ?? null),
+      records.map((r) => r.link?.paymentUrl ?? null),
+      records.map((r) => r.emailTo ?? null),
+    ],
   );
-  return inOrder(emails, rows.map(toInvoice));
+  return inOrder(records, rows.map(toInvoice));
 }
 
 /** The invoices matching `wanted` by id, in its order. */

@@ -4,20 +4,16 @@ import type { Database } from '../app/db/index.js';
 import { CreateAhead, StepBatcher } from './batch.js';
 import {
   type CreatedInvoice,
-  type CreatedLink,
   createInvoice,
   createInvoices,
   type Invoice,
   invoicesForDay,
-  markEmailed,
-  markLinkCreated,
   markLinkRequested,
-  markLinksCreated,
   markLinksRequested,
-  markManyEmailed,
   markStepFailed,
   type NewInvoice,
-  type SentEmail,
+  recordSteps,
+  type StepRecord,
   unfinishedInvoices,
 } from './invoices.js';
 import { composeInvoiceEmail, type InvoiceMailer } from './mail.js';
@@ -253,8 +249,8 @@ interface TenantRun {
 /** Where the tenants billed at the same time record their steps: one statement for all who wait (batch.ts). */
 interface StepWriters {
   linkRequested: StepBatcher<string, void>;
-  linkCreated: StepBatcher<CreatedLink, Invoice | undefined>;
-  emailed: StepBatcher<SentEmail, Invoice | undefined>;
+  /** Links created and e-mails sent: the two steps of different tenants share one statement. */
+  steps: StepBatcher<StepRecord, Invoice | undefined>;
 }
 
 function stepWriters(db: Database): StepWriters {
@@ -267,13 +263,9 @@ function stepWriters(db: Database): StepWriters {
       },
       (id) => markLinkRequested(pool, id),
     ),
-    linkCreated: new StepBatcher(
-      (links) => markLinksCreated(pool, links),
-      (link) => markLinkCreated(pool, link.id, link.trackId, link.paymentUrl),
-    ),
-    emailed: new StepBatcher(
-      (emails) => markManyEmailed(pool, emails),
-      (email) => markEmailed(pool, email.id, email.to),
+    steps: new StepBatcher(
+      (records) => recordSteps(pool, records),
+      async (record) => (await recordSteps(pool, [record]))[0],
     ),
   };
 }
@@ -477,7 +469,7 @@ async function advance(tenant: TenantRun, start: Invoice, linkRequested: boolean
       paymentUrl = created.paymentUrl;
     }
     invoice = recorded(
-      await tenant.writers.linkCreated.run({ id: invoice.id, trackId, paymentUrl: paymentUrl! }),
+      await tenant.writers.steps.run({ id: invoice.id, link: { trackId, paymentUrl: paymentUrl! } }),
       invoice,
     );
     print(`• Payment link created: ${paymentUrl}`);
@@ -490,7 +482,7 @@ async function advance(tenant: TenantRun, start: Invoice, linkRequested: boolean
     if (!to) throw new Error('no billing e-mail: set tenants.billing_email or add an owner user');
     tenant.checkpoint();
     const how = await options.mailer.send(composeInvoiceEmail(invoice, to), print);
-    invoice = recorded(await tenant.writers.emailed.run({ id: invoice.id, to }), invoice);
+    invoice = recorded(await tenant.writers.steps.run({ id: invoice.id, emailTo: to }), invoice);
     print(
       how === 'sent'
         ? `• Email sent to ${invoice.tenantSlug}`

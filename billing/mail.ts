@@ -110,7 +110,12 @@ export function createInvoiceMailer(options: {
       })
         .compile()
         .build();
-      await transport.sendMail({ envelope: { from: options.from, to: [email.to] }, raw });
+      // Handed over as a string (nodemailer does less with it than with a Buffer); the built message is ASCII, its
+      // headers and bodies encoded, so this is the same text.
+      await transport.sendMail({
+        envelope: { from: options.from, to: [email.to] },
+        raw: raw.toString('utf8'),
+      });
       return 'sent';
     },
     close() {
