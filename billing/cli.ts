@@ -12,7 +12,7 @@ export const USAGE = `Usage:
   npm run billing -- reconcile [--date YYYY-MM-DD] [--tolerance PERCENT]
 
 Bills the previous full day in BILLING_TIMEZONE (default Asia/Tehran) unless --date is given.
---concurrency N: tenants billed at the same time, 1 to 64 (default BILLING_CONCURRENCY, 16).
+--concurrency N: tenants billed at the same time, 1 to 64 (default BILLING_CONCURRENCY, 32).
 Exit codes: 0 done, 1 some tenant failed (named in the output), 2 bad arguments or configuration.`;
 
 export interface BillingArgs {

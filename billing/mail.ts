@@ -101,7 +101,12 @@ export function createInvoiceMailer(options: {
     async send(email) {
       // Built in memory and handed over whole, as a string: streamed, the message went to the socket in a dozen
       // small writes, which over the thousands of e-mails of a billing run cost more CPU than composing them.
-      await transport.sendMail({ envelope: { from: options.from, to: [email.to] }, raw: await build(email) });
+      await transport.sendMail({
+        envelope: { from: options.from, to: [email.to] },
+        raw: await build(email),
+        // The raw message has its Message-ID; named here, nodemailer does not generate one to throw away.
+        messageId: email.messageId,
+      });
       return 'sent';
     },
     close() {

@@ -92,8 +92,11 @@ const schema = z.object({
       { error: 'an IANA time zone such as Asia/Tehran' },
     )
     .default('Asia/Tehran'),
-  /** Tenants the billing job bills at the same time (their Zibal and SMTP waits overlap). */
-  BILLING_CONCURRENCY: int(1, 64).default(16),
+  /**
+   * Tenants the billing job bills at the same time: their Zibal and SMTP waits overlap, and their database
+   * writes are grouped, so this is also about how many rows one statement records.
+   */
+  BILLING_CONCURRENCY: int(1, 64).default(32),
   ZIBAL_MERCHANT: z.string().optional(),
   ZIBAL_API_KEY: z.string().optional(),
   ZIBAL_BASE_URL: url(['http', 'https']).default('https://gateway.zibal.ir'),
