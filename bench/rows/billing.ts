@@ -65,7 +65,8 @@ export const billingRow: RowDefinition = {
       return {
         lines: [line],
         notes: [
-          `One run (it writes invoices; a second run of the same day has nothing to do), so no p95. ` +
+          `One run (it writes invoices; a second run of the same day has nothing to do), so no p95; ` +
+            'tenants billed BILLING_CONCURRENCY (default 32) at a time, their database writes grouped. ' +
             `${(r.printed / tenants).toFixed(1)} output lines per tenant; ${perTenantMs.toFixed(1)} ms per tenant; ` +
             `${zibal.callsTo('request').length} Zibal requests, ${smtp.received} e-mails over ${smtp.connections} SMTP ` +
             'connections (a relay that greets at once; TLS and AUTH on a real relay add their set-up per connection). ' +
