@@ -236,7 +236,6 @@ interface TenantRun {
   options: BillingJobOptions;
   writers: StepWriters;
   print: (line: string) => void;
-  lines: string[];
   created: Invoice[];
   revenueCents: bigint;
   failures: TenantFailure[];
@@ -297,7 +296,6 @@ async function billEach<T>(
         options,
         writers,
         print: (line) => lines.push(line),
-        lines,
         created: [],
         revenueCents: 0n,
         failures: [],
