@@ -298,6 +298,41 @@ describe('billing job, ledger source', () => {
     });
   }
 
+  it('a crash while other tenants are in flight stops them at their next step; the re-run completes each once', async () => {
+    const day = '2025-12-20';
+    const tenants = [];
+    for (let i = 0; i < 12; i++) tenants.push(await createTenant(test.db));
+    for (const t of tenants) await addUsage(test.db, t.id, `${day}T09:00:00Z`, 80_000, 0);
+
+    let steps = 0;
+    let stepsAfterCrash = 0;
+    let crashed = false;
+    await expect(
+      bill(day, {
+        concurrency: 4,
+        onStep: (at) => {
+          steps++;
+          if (crashed) stepsAfterCrash++;
+          if (at === 'payment-requested' && steps > 10 && !crashed) {
+            crashed = true;
+            throw new SimulatedCrash('killed while others are in flight');
+          }
+        },
+      }),
+    ).rejects.toThrow(SimulatedCrash);
+    // The tenants in flight finished at most the step they were in (one each), then stopped.
+    expect(stepsAfterCrash).toBeLessThanOrEqual(3);
+
+    const rerun = await bill(day);
+    expect(rerun.result.exitCode).toBe(0);
+    const invoices = await invoicesForDay(test.db.pool, day);
+    expect(invoices).toHaveLength(12);
+    for (const invoice of invoices) expect(invoice.status).toBe('emailed');
+    const orders = [...zibal.payments.values()].map((p) => p.orderId).filter((o) => o.endsWith(day));
+    expect(orders.sort()).toEqual(invoices.map((i) => i.orderId).sort());
+    expect(inbox.messages.map((m) => m.to[0]).sort()).toEqual(tenants.map((t) => t.email).sort());
+  });
+
   it('keeps the invoice when SMTP is down, names the tenant, and sends the e-mail on the next run', async () => {
     const tenant = await createTenant(test.db);
     await addUsage(test.db, tenant.id, '2025-11-07T08:00:00Z', 50_000, 0);
