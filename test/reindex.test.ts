@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reindex } from '../app/server/reindex.js';
+import { startFakeOpenAI } from './fakes/openai.js';
 import { startTestServer, TEST_JWT_SECRET } from './support/server.js';
 
 describe('npm run reindex', () => {
@@ -42,6 +43,48 @@ describe('npm run reindex', () => {
       expect(events[0]!.data.sources[0].document_name).toBe('notes.md');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('warns at start when documents were indexed by another embedding model of the same dimension, until reindexed', async () => {
+    // The README's path: try DocuChat offline, then add an OpenAI key. Both embedders default to 512 dimensions,
+    // so the dimension check passes, but the offline vectors mean nothing to OpenAI's question vectors.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-reindex-model-'));
+    const offline = await startTestServer({ DATABASE_URL: '' }, dataDir);
+    const account = await offline.signUp();
+    const up = await offline.upload(
+      account.accessToken,
+      'notes.md',
+      '# Notes\n\nThe spare keys hang in the boiler room.',
+      'text/markdown',
+    );
+    await offline.waitForDocument(account.accessToken, up.body.document.id);
+    expect(offline.logs.filter((l) => l.includes('npm run reindex'))).toEqual([]);
+    await offline.stop();
+
+    const fake = await startFakeOpenAI();
+    const openai = { DATABASE_URL: '', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-not-a-real-key' };
+    try {
+      const switched = await startTestServer(openai, dataDir);
+      const warning = switched.logs
+        .map((l) => JSON.parse(l))
+        .find((l) => l.level === 40 && /reindex/.test(l.msg));
+      await switched.stop();
+      expect(warning?.msg).toBe(
+        '1 document(s) were indexed with local-hashing-v1, but this server embeds questions with text-embedding-3-small: vector search cannot find their chunks until `npm run reindex` re-embeds them',
+      );
+
+      await reindex({ ...openai, DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET }, () => {});
+      const reindexed = await startTestServer(openai, dataDir);
+      try {
+        expect(reindexed.logs.filter((l) => l.includes('npm run reindex'))).toEqual([]);
+        const { rows } = await reindexed.db.pool.query(`SELECT DISTINCT embedding_model FROM documents`);
+        expect(rows).toEqual([{ embedding_model: 'text-embedding-3-small' }]);
+      } finally {
+        await reindexed.stop();
+      }
+    } finally {
+      await fake.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import { buildApp } from './app.js';
 import { createCache } from './cache/index.js';
 import { ChatService } from './chat/service.js';
 import { IngestionWorker } from './documents/ingestion-worker.js';
-import { countChunksByTenant } from './documents/repository.js';
+import { countChunksByTenant, documentsEmbeddedOtherwise } from './documents/repository.js';
 import { createEmbedder } from './embeddings/create-embedder.js';
 import { createChatBackend } from './llm/create-chat-backend.js';
 import { loggerOptions } from './logger.js';
@@ -75,6 +75,15 @@ export async function startDocuChat(
   // The gauge reflects what is stored, also after a restart.
   for (const { slug, chunks } of await countChunksByTenant(db.pool))
     metrics.documentChunksTotal.set({ tenant: slug }, chunks);
+  // A warning, not a refusal: one database may hold teams indexed under earlier settings on purpose (a reindex
+  // still to run, a shared test database); what must not happen is answering from them without saying so.
+  const otherwise = await documentsEmbeddedOtherwise(db.pool, embedder.model);
+  if (otherwise.length > 0) {
+    logger.warn(
+      { embeddingModel: embedder.model, indexedWith: otherwise },
+      `${otherwise.map((o) => `${o.documents} document(s) were indexed with ${o.model}`).join(', ')}, but this server embeds questions with ${embedder.model}: vector search cannot find their chunks until \`npm run reindex\` re-embeds them`,
+    );
+  }
   let app: FastifyInstance | undefined;
   try {
     app = await buildApp({

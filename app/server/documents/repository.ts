@@ -99,3 +99,20 @@ export async function countChunksByTenant(pool: pg.Pool): Promise<Array<{ slug: 
   );
   return rows;
 }
+
+/**
+ * Documents whose chunks were embedded by another model than `model`, per model. Their vectors are not comparable
+ * with this server's question vectors (the dimension alone does not tell: the offline embedder and OpenAI's both
+ * default to 512), so vector search cannot find them until `npm run reindex`.
+ */
+export async function documentsEmbeddedOtherwise(
+  pool: pg.Pool,
+  model: string,
+): Promise<Array<{ model: string; documents: number }>> {
+  const { rows } = await pool.query<{ model: string; documents: number }>(
+    `SELECT embedding_model AS model, count(*)::int AS documents FROM documents
+      WHERE status = 'ready' AND embedding_model <> $1 GROUP BY embedding_model ORDER BY embedding_model`,
+    [model],
+  );
+  return rows;
+}
