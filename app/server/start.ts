@@ -72,20 +72,20 @@ export async function startDocuChat(
         .catch((error: Error) => logger.warn({ err: error.message }, 'document_chunks_total not updated'));
     },
   });
-  // The gauge reflects what is stored, also after a restart.
-  for (const { slug, chunks } of await countChunksByTenant(db.pool))
-    metrics.documentChunksTotal.set({ tenant: slug }, chunks);
-  // A warning, not a refusal: one database may hold teams indexed under earlier settings on purpose (a reindex
-  // still to run, a shared test database); what must not happen is answering from them without saying so.
-  const otherwise = await documentsEmbeddedOtherwise(db.pool, embedder.model);
-  if (otherwise.length > 0) {
-    logger.warn(
-      { embeddingModel: embedder.model, indexedWith: otherwise },
-      `${otherwise.map((o) => `${o.documents} document(s) were indexed with ${o.model}`).join(', ')}, but this server embeds questions with ${embedder.model}: vector search cannot find their chunks until \`npm run reindex\` re-embeds them`,
-    );
-  }
   let app: FastifyInstance | undefined;
   try {
+    // The gauge reflects what is stored, also after a restart.
+    for (const { slug, chunks } of await countChunksByTenant(db.pool))
+      metrics.documentChunksTotal.set({ tenant: slug }, chunks);
+    // A warning, not a refusal: one database may hold teams indexed under earlier settings on purpose (a reindex
+    // still to run, a shared test database); what must not happen is answering from them without saying so.
+    const otherwise = await documentsEmbeddedOtherwise(db.pool, embedder.model);
+    if (otherwise.length > 0) {
+      logger.warn(
+        { embeddingModel: embedder.model, indexedWith: otherwise },
+        `${otherwise.map((o) => `${o.documents} document(s) were indexed with ${o.model}`).join(', ')}, but this server embeds questions with ${embedder.model}: vector search cannot find their chunks until \`npm run reindex\` re-embeds them`,
+      );
+    }
     app = await buildApp({
       config,
       db,
