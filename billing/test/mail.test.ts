@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Invoice } from '../invoices.js';
 import { composeInvoiceEmail, createInvoiceMailer } from '../mail.js';
-import { type SmtpInbox, startSmtpInbox } from './support.js';
+import { type SmtpInbox, sampleInvoice, startSmtpInbox } from './support.js';
 
 let inbox: SmtpInbox;
 beforeAll(async () => {
@@ -11,15 +10,7 @@ afterAll(async () => {
   await inbox?.close();
 });
 
-const invoice = {
-  id: '42',
-  tenantName: 'Demo',
-  periodStart: '2025-10-05',
-  tokens: 150_000,
-  amount: '3000.00',
-  carriedAmount: '0.00',
-  paymentUrl: 'https://gateway.zibal.ir/start/42',
-} as Invoice;
+const invoice = sampleInvoice('42');
 
 /** The message without what differs between two builds of it (boundary, date). */
 const shape = (raw: string) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Invoice } from '../invoices.js';
 import { composeInvoiceEmail, createInvoiceMailer } from '../mail.js';
 import { billingPeriod, jalaliDay, previousDay } from '../period.js';
+import { sampleInvoice } from './support.js';
 
 describe('billing period', () => {
   it('is the previous full day in the billing time zone', () => {
@@ -33,15 +33,7 @@ describe('invoice e-mail without SMTP', () => {
       from: 'x@example.com',
       log: (l) => lines.push(l),
     });
-    const invoice = {
-      id: '7',
-      tenantName: 'Demo',
-      periodStart: '2025-10-05',
-      tokens: 150_000,
-      amount: '3000.00',
-      carriedAmount: '0.00',
-      paymentUrl: 'https://gateway.zibal.ir/start/42',
-    } as Invoice;
+    const invoice = sampleInvoice('7');
     expect(await mailer.send(composeInvoiceEmail(invoice, 'owner@demo.example'))).toBe('logged');
     const out = lines.join('\n');
     expect(out).toContain('e-mail to owner@demo.example written here instead');

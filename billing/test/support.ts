@@ -11,6 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { type Config, loadConfig } from '../../app/config/index.js';
 import { startEmbeddedPostgres } from '../../app/db/embedded.js';
 import { type Database, openDatabase } from '../../app/db/index.js';
+import type { Invoice } from '../invoices.js';
 
 export interface TestDatabase {
   db: Database;
@@ -172,4 +173,17 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
   inbox.url = `smtp://127.0.0.1:${port}`;
   inbox.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return inbox;
+}
+
+/** The seed guide's example invoice (150,000 tokens → 3,000.00 Tomans), enough of it for composing its e-mail. */
+export function sampleInvoice(id: string): Invoice {
+  return {
+    id,
+    tenantName: 'Demo',
+    periodStart: '2025-10-05',
+    tokens: 150_000,
+    amount: '3000.00',
+    carriedAmount: '0.00',
+    paymentUrl: 'https://gateway.zibal.ir/start/42',
+  } as Invoice;
 }
