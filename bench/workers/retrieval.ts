@@ -288,9 +288,9 @@ serveWorker({
             .toLowerCase()} work?`;
         });
         const vectors = questions.map((q) => embedder.embedOne(q));
-        // Warm-up: the first queries load index pages and plan caches.
-        for (let i = 0; i < Math.min(5, questions.length); i++) {
-          await withTenant(pool, tenant.id, (c) =>
+        // The product's call, as the chat makes it: in a tenant transaction.
+        const retrieve = (i: number) =>
+          withTenant(pool, tenant.id, (c) =>
             retrieveChunks(c, {
               tenantId: tenant.id,
               queryText: questions[i]!,
@@ -299,6 +299,9 @@ serveWorker({
               minSimilarity: 0.2,
             }),
           );
+        // Warm-up: the first queries load index pages and plan caches.
+        for (let i = 0; i < Math.min(5, questions.length); i++) {
+          await retrieve(i);
         }
         const hybrid: number[] = [];
         const exact: number[] = [];
@@ -310,15 +313,7 @@ serveWorker({
         for (let i = 0; i < questions.length; i++) {
           const vector = `[${vectors[i]!.join(',')}]`;
           let started = performance.now();
-          const answer = await withTenant(pool, tenant.id, (c) =>
-            retrieveChunks(c, {
-              tenantId: tenant.id,
-              queryText: questions[i]!,
-              queryVector: vectors[i]!,
-              topK: TOP_K,
-              minSimilarity: 0.2,
-            }),
-          );
+          const answer = await retrieve(i);
           hybrid.push(performance.now() - started);
           const source = samples[i]!.id;
           if (answer.some((chunk) => chunk.chunkId === source)) sourceHit++;
