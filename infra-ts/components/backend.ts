@@ -10,9 +10,8 @@ import { ComponentService } from './component-service.js';
 import {
   httpProbe,
   imageName,
-  podSecurityContext,
   resourceRequirements,
-  restrictedContainerSecurityContext,
+  restrictedPod,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -100,9 +99,8 @@ export class Backend extends Construct {
         },
         template: {
           metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(NODE_UID),
+          spec: restrictedPod({
+            runAsUser: NODE_UID,
             terminationGracePeriodSeconds: 60,
             containers: [
               {
@@ -115,7 +113,6 @@ export class Backend extends Construct {
                 resources: resourceRequirements(config.backend.resources),
                 livenessProbe: { ...httpProbe(LIVENESS_PATH, 'http'), initialDelaySeconds: 10 },
                 readinessProbe: httpProbe(HEALTH_PATH, 'http', 5),
-                securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [
                   { name: 'data', mountPath: DATA_DIR },
                   { name: 'tmp', mountPath: '/tmp' },
@@ -123,7 +120,7 @@ export class Backend extends Construct {
               },
             ],
             volumes: [scratchVolume('data'), scratchVolume('tmp', '1Gi')],
-          },
+          }),
         },
       },
     });

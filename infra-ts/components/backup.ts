@@ -5,14 +5,7 @@ import { secretKeys } from '../secrets.js';
 import type { StackConfig } from '../stack-config.js';
 import { BACKUP_DIR, backupScript } from './backup-scripts.js';
 import { POSTGRES_UID, POSTGRESQL_PORT } from './postgresql.js';
-import {
-  imageName,
-  podSecurityContext,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  scheduledJob,
-  scratchVolume,
-} from './workload-parts.js';
+import { imageName, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
 
 export interface BackupProps {
   readonly config: StackConfig;
@@ -58,7 +51,7 @@ export class Backup extends Construct {
       timeZone: config.billing.timeZone,
       backoffLimit: 2,
       pod: {
-        securityContext: podSecurityContext(POSTGRES_UID),
+        runAsUser: POSTGRES_UID,
         containers: [
           {
             name: 'backup',
@@ -66,7 +59,6 @@ export class Backup extends Construct {
             command: ['bash', '-c', backupScript(config.backup.keepDays)],
             env: postgresClientEnv(config),
             resources: resourceRequirements(config.backup.resources),
-            securityContext: restrictedContainerSecurityContext(),
             volumeMounts: [
               { name: 'backups', mountPath: BACKUP_DIR },
               { name: 'tmp', mountPath: '/tmp' },

@@ -2,14 +2,7 @@ import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
 import { backendEnvironment } from './backend.js';
-import {
-  imageName,
-  podSecurityContext,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  scheduledJob,
-  scratchVolume,
-} from './workload-parts.js';
+import { imageName, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
 
 export interface BillingProps {
   readonly config: StackConfig;
@@ -34,7 +27,7 @@ export class Billing extends Construct {
       backoffLimit: 2,
       activeDeadlineSeconds: 3600,
       pod: {
-        securityContext: podSecurityContext(1000),
+        runAsUser: 1000,
         containers: [
           {
             name: 'billing',
@@ -44,7 +37,6 @@ export class Billing extends Construct {
             envFrom: [{ configMapRef: { name: resourceNames.backendConfig } }],
             env: env.secretEnv,
             resources: resourceRequirements(config.billing.resources),
-            securityContext: restrictedContainerSecurityContext(),
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
           },
         ],

@@ -6,9 +6,8 @@ import { ComponentService } from './component-service.js';
 import {
   httpProbe,
   imageName,
-  podSecurityContext,
   resourceRequirements,
-  restrictedContainerSecurityContext,
+  restrictedPod,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -35,9 +34,8 @@ export class Frontend extends Construct {
         selector: { matchLabels: selectorLabels('frontend') },
         template: {
           metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(NGINX_UID),
+          spec: restrictedPod({
+            runAsUser: NGINX_UID,
             containers: [
               {
                 name: 'frontend',
@@ -46,13 +44,12 @@ export class Frontend extends Construct {
                 resources: resourceRequirements(config.frontend.resources),
                 livenessProbe: httpProbe('/', 'http'),
                 readinessProbe: httpProbe('/', 'http', 5),
-                securityContext: restrictedContainerSecurityContext(),
                 // nginx writes its pid file and proxy temp files under /tmp.
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               },
             ],
             volumes: [scratchVolume('tmp')],
-          },
+          }),
         },
       },
     });

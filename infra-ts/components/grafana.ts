@@ -8,9 +8,8 @@ import { ComponentService } from './component-service.js';
 import {
   httpProbe,
   imageName,
-  podSecurityContext,
   resourceRequirements,
-  restrictedContainerSecurityContext,
+  restrictedPod,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -79,9 +78,8 @@ export class Grafana extends Construct {
         selector: { matchLabels: selectorLabels('grafana') },
         template: {
           metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(GRAFANA_UID),
+          spec: restrictedPod({
+            runAsUser: GRAFANA_UID,
             containers: [
               {
                 name: 'grafana',
@@ -109,7 +107,6 @@ export class Grafana extends Construct {
                 resources: resourceRequirements(config.grafana.resources),
                 livenessProbe: httpProbe('/api/health', 'http', 15),
                 readinessProbe: httpProbe('/api/health', 'http', 5),
-                securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [
                   { name: 'data', mountPath: '/var/lib/grafana' },
                   { name: 'tmp', mountPath: '/tmp' },
@@ -118,7 +115,7 @@ export class Grafana extends Construct {
               },
             ],
             volumes: [scratchVolume('data', '1Gi'), scratchVolume('tmp'), ...fileVolumes],
-          },
+          }),
         },
       },
     });

@@ -7,9 +7,8 @@ import { ComponentService } from './component-service.js';
 import {
   execProbe,
   imageName,
-  podSecurityContext,
   resourceRequirements,
-  restrictedContainerSecurityContext,
+  restrictedPod,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -44,9 +43,8 @@ export class Postgresql extends Construct {
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
           metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(POSTGRES_UID),
+          spec: restrictedPod({
+            runAsUser: POSTGRES_UID,
             terminationGracePeriodSeconds: 120,
             containers: [
               {
@@ -68,7 +66,6 @@ export class Postgresql extends Construct {
                 resources: resourceRequirements(pg.resources),
                 livenessProbe: { ...execProbe(isReady, 15), initialDelaySeconds: 30 },
                 readinessProbe: execProbe(isReady, 5),
-                securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [
                   { name: POSTGRESQL_DATA_VOLUME, mountPath: '/var/lib/postgresql/data' },
                   { name: 'run', mountPath: '/var/run/postgresql' },
@@ -77,7 +74,7 @@ export class Postgresql extends Construct {
               },
             ],
             volumes: [scratchVolume('run', '16Mi'), scratchVolume('tmp')],
-          },
+          }),
         },
         volumeClaimTemplates: [
           {

@@ -6,9 +6,8 @@ import { ComponentService } from './component-service.js';
 import {
   execProbe,
   imageName,
-  podSecurityContext,
   resourceRequirements,
-  restrictedContainerSecurityContext,
+  restrictedPod,
   scratchVolume,
 } from './workload-parts.js';
 
@@ -40,9 +39,8 @@ export class Redis extends Construct {
         selector: { matchLabels: selectorLabels('redis') },
         template: {
           metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(REDIS_UID),
+          spec: restrictedPod({
+            runAsUser: REDIS_UID,
             containers: [
               {
                 name: 'redis',
@@ -64,12 +62,11 @@ export class Redis extends Construct {
                   periodSeconds: 10,
                 },
                 readinessProbe: execProbe(['redis-cli', 'ping'], 5),
-                securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [{ name: 'data', mountPath: '/data' }],
               },
             ],
             volumes: [scratchVolume('data')],
-          },
+          }),
         },
       },
     });

@@ -3,14 +3,7 @@ import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
 import { BACKUP_DIR, restoreVerifyScript, SCRATCH_DIR } from './backup-scripts.js';
 import { POSTGRES_UID } from './postgresql.js';
-import {
-  imageName,
-  podSecurityContext,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  scheduledJob,
-  scratchVolume,
-} from './workload-parts.js';
+import { imageName, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
 
 export interface RestoreVerifyProps {
   readonly config: StackConfig;
@@ -33,14 +26,13 @@ export class RestoreVerify extends Construct {
       timeZone: config.billing.timeZone,
       backoffLimit: 0,
       pod: {
-        securityContext: podSecurityContext(POSTGRES_UID),
+        runAsUser: POSTGRES_UID,
         containers: [
           {
             name: 'restore-verify',
             image: imageName(config.images.postgresql),
             command: ['bash', '-c', restoreVerifyScript()],
             resources: resourceRequirements(config.backup.resources),
-            securityContext: restrictedContainerSecurityContext(),
             volumeMounts: [
               { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
               { name: 'scratch', mountPath: SCRATCH_DIR },

@@ -59,6 +59,27 @@ export function podSecurityContext(uid: number, fsGroup: number = uid): k8s.PodS
   };
 }
 
+export interface RestrictedPodOptions
+  extends Omit<k8s.PodSpec, 'automountServiceAccountToken' | 'securityContext' | 'containers'> {
+  /** The unprivileged user the image was built for (also its group and the volumes' group). */
+  readonly runAsUser: number;
+  /** Each container gets {@link restrictedContainerSecurityContext}. */
+  readonly containers: Omit<k8s.Container, 'securityContext'>[];
+}
+
+/**
+ * A pod under the restricted Pod Security Standard, as every DocuChat workload but Prometheus (which reads the
+ * Kubernetes API) runs: no service-account token, the image's own non-root user, every container restricted.
+ */
+export function restrictedPod({ runAsUser, containers, ...spec }: RestrictedPodOptions): k8s.PodSpec {
+  return {
+    ...spec,
+    automountServiceAccountToken: false,
+    securityContext: podSecurityContext(runAsUser),
+    containers: containers.map((c) => ({ ...c, securityContext: restrictedContainerSecurityContext() })),
+  };
+}
+
 /** An emptyDir volume for a path the process must write (the root file system is read-only). */
 export function scratchVolume(name: string, sizeLimit = '256Mi'): k8s.Volume {
   return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
@@ -89,8 +110,8 @@ export interface ScheduledJobOptions {
   readonly backoffLimit: number;
   /** Longest a run may take. @default no limit */
   readonly activeDeadlineSeconds?: number;
-  /** The pod that does the work; `restartPolicy: Never` and no service-account token are added. */
-  readonly pod: Omit<k8s.PodSpec, 'restartPolicy' | 'automountServiceAccountToken'>;
+  /** The pod that does the work, a {@link restrictedPod}; `restartPolicy: Never` is added. */
+  readonly pod: Omit<RestrictedPodOptions, 'restartPolicy'>;
 }
 
 /**
@@ -115,7 +136,7 @@ export function scheduledJob(scope: Construct, options: ScheduledJobOptions): k8
           ...(options.activeDeadlineSeconds ? { activeDeadlineSeconds: options.activeDeadlineSeconds } : {}),
           template: {
             metadata: { labels },
-            spec: { restartPolicy: 'Never', automountServiceAccountToken: false, ...options.pod },
+            spec: restrictedPod({ restartPolicy: 'Never', ...options.pod }),
           },
         },
       },
