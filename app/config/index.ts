@@ -49,6 +49,7 @@ const schema = z.object({
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  EMBEDDED_DB_CACHE_MB: int(16, 4096).optional(),
   REDIS_URL: url(['redis', 'rediss']).optional(),
 
   JWT_SECRET: z.string().min(32, { error: 'a secret of at least 32 characters' }).optional(),

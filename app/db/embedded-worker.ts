@@ -9,6 +9,8 @@ import { fixPgliteSocketQueue } from './pglite-queue.js';
 export interface EmbeddedWorkerData {
   dataDir: string;
   maxConnections: number;
+  /** shared_buffers in MB (see defaultCacheMb in embedded.ts). */
+  cacheMb: number;
 }
 export type EmbeddedWorkerMessage =
   | { type: 'listening'; address: string }
@@ -16,12 +18,17 @@ export type EmbeddedWorkerMessage =
   | { type: 'closed' };
 
 const port = parentPort!;
-const { dataDir, maxConnections } = workerData as EmbeddedWorkerData;
+const { dataDir, maxConnections, cacheMb } = workerData as EmbeddedWorkerData;
 const post = (message: EmbeddedWorkerMessage) => port.postMessage(message);
 
 try {
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir, extensions: { vector } });
+  const db = await PGlite.create({
+    dataDir,
+    extensions: { vector },
+    // A start parameter, not postgresql.conf: PGlite would replace the whole file (time zone, locale) with it.
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${cacheMb}MB`],
+  });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   fixPgliteSocketQueue(server);
   await server.start();

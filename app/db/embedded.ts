@@ -1,3 +1,6 @@
+import { type Dirent, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EmbeddedWorkerData, EmbeddedWorkerMessage } from './embedded-worker.js';
 
@@ -17,8 +20,10 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(
   dataDir: string,
   maxConnections: number,
+  options: { cacheMb?: number | undefined } = {},
 ): Promise<EmbeddedPostgres> {
-  const worker = startWorker({ dataDir, maxConnections } satisfies EmbeddedWorkerData);
+  const cacheMb = options.cacheMb ?? defaultCacheMb(dataDir);
+  const worker = startWorker({ dataDir, maxConnections, cacheMb } satisfies EmbeddedWorkerData);
   const first = await nextMessage(worker);
   if (first.type !== 'listening') {
     await worker.terminate();
@@ -39,6 +44,34 @@ export async function startEmbeddedPostgres(
       return closing;
     },
   };
+}
+
+/**
+ * PostgreSQL's page cache (shared_buffers) for the data already stored: half of it, between PGlite's 128 MB and
+ * 1 GB (and at most an eighth of the machine's memory). PGlite reserves the cache at start, so a fixed large value
+ * would cost every small install memory; a fixed 128 MB makes a large team's HNSW index (260 MB at 100k chunks)
+ * miss the cache on most questions, and each miss is a read through the WASM file system.
+ */
+export function defaultCacheMb(dataDir: string): number {
+  const half = directoryBytes(path.join(dataDir, 'base')) / 2 / 2 ** 20;
+  const ceiling = Math.min(1024, os.totalmem() / 8 / 2 ** 20);
+  return Math.max(128, Math.floor(Math.min(ceiling, Math.ceil(half / 64) * 64)));
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0; // not created yet: a new database
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += directoryBytes(full);
+    else if (entry.isFile()) total += statSync(full, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total;
 }
 
 function startWorker(workerData: EmbeddedWorkerData): Worker {

@@ -20,7 +20,7 @@ export interface Database {
 
 export type DatabaseConfig = Pick<
   Config,
-  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'dataDir' | 'EMBEDDING_DIMENSIONS'
+  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'dataDir' | 'EMBEDDING_DIMENSIONS' | 'EMBEDDED_DB_CACHE_MB'
 >;
 
 /**
@@ -33,7 +33,9 @@ export async function openDatabase(
 ): Promise<Database> {
   const embedded = config.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres(path.join(config.dataDir, 'pgdata'), config.DATABASE_POOL_SIZE + 2);
+    : await startEmbeddedPostgres(path.join(config.dataDir, 'pgdata'), config.DATABASE_POOL_SIZE + 2, {
+        cacheMb: config.EMBEDDED_DB_CACHE_MB,
+      });
   const connectionString = config.DATABASE_URL ?? embedded!.url;
   const pool = new pg.Pool({
     connectionString,

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../app/db/embedded.js';
+import { defaultCacheMb, type EmbeddedPostgres, startEmbeddedPostgres } from '../../app/db/embedded.js';
 
 /**
  * The embedded database serves every connection from one PGlite backend. Many connections at once, mixing
@@ -92,6 +92,38 @@ describe('embedded PostgreSQL under concurrent connections', () => {
       await slow;
     } finally {
       http.close();
+    }
+  });
+
+  it('sizes its page cache to the data stored, and keeps the rest of its configuration', async () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'docuchat-pglite-cache-'));
+    const settings = async (cacheMb?: number) => {
+      const db = await startEmbeddedPostgres(path.join(own, 'pgdata'), 2, { cacheMb });
+      const client = new pg.Client({ connectionString: db.url });
+      try {
+        await client.connect();
+        const show = async (name: string) => Object.values((await client.query(`SHOW ${name}`)).rows[0])[0];
+        return { cache: await show('shared_buffers'), timeZone: await show('TimeZone') };
+      } finally {
+        await client.end();
+        await db.close();
+      }
+    };
+    try {
+      // A new database starts with PGlite's 128 MB.
+      expect(await settings()).toEqual({ cache: '128MB', timeZone: 'UTC' });
+      // 600 MB of stored relations (a sparse file stands in for a large team's index): half of it, in 64 MB steps,
+      // unless the machine is small.
+      const padding = path.join(own, 'pgdata', 'base', 'padding');
+      writeFileSync(padding, '');
+      truncateSync(padding, 600 * 2 ** 20);
+      const expected = defaultCacheMb(path.join(own, 'pgdata'));
+      expect(expected).toBe(Math.max(128, Math.min(320, Math.floor(os.totalmem() / 8 / 2 ** 20))));
+      expect(await settings()).toEqual({ cache: `${expected}MB`, timeZone: 'UTC' });
+      // An explicit size (EMBEDDED_DB_CACHE_MB) wins.
+      expect(await settings(192)).toEqual({ cache: '192MB', timeZone: 'UTC' });
+    } finally {
+      rmSync(own, { recursive: true, force: true });
     }
   });
 });
