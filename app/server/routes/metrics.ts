@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
+import { renderMetrics } from '../metrics.js';
 
 /** Prometheus text exposition of every catalog metric and the process metrics. */
 const metricsRoutes: FastifyPluginAsync<{ registry: Registry }> = async (app, { registry }) => {
@@ -8,7 +9,7 @@ const metricsRoutes: FastifyPluginAsync<{ registry: Registry }> = async (app, { 
     { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
     async (_request, reply) => {
       reply.header('content-type', registry.contentType);
-      return registry.metrics();
+      return renderMetrics(registry);
     },
   );
 };
