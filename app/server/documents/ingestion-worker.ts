@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { withTransaction } from '../../db/index.js';
 import type { Embedder } from '../embeddings/types.js';
 import { type Chunk, chunkDocument, type ParsedDocument } from '../ingest/index.js';
+import { insertChunks } from './repository.js';
 
 export interface IngestionWorkerOptions {
   pool: pg.Pool;
@@ -112,18 +113,23 @@ export class IngestionWorker {
         `UPDATE documents SET chunks_total = $2, tokens = $3, updated_at = now() WHERE id = $1`,
         [job.document_id, chunks.length, tokens],
       );
-      const vectors: string[] = [];
+      const vectors: number[][] = [];
       for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
         const batch = chunks.slice(i, i + EMBED_BATCH);
-        const embedded = await this.options.embedder.embed(batch.map((c) => embeddingInput(c)));
-        for (const v of embedded) vectors.push(`[${v.join(',')}]`);
+        vectors.push(...(await this.options.embedder.embed(batch.map((c) => embeddingInput(c)))));
+        // Progress and the renewed lease in one round trip.
         await pool.query(
-          `UPDATE documents SET chunks_done = $2, pages_done = $3, updated_at = now() WHERE id = $1`,
-          [job.document_id, vectors.length, batch.at(-1)!.pageEnd],
-        );
-        await pool.query(
-          `UPDATE ingestion_jobs SET lease_until = now() + make_interval(secs => $2) WHERE id = $1`,
-          [job.id, (this.options.leaseMs ?? 120_000) / 1000],
+          `WITH lease AS (
+             UPDATE ingestion_jobs SET lease_until = now() + make_interval(secs => $5) WHERE id = $4
+           )
+           UPDATE documents SET chunks_done = $2, pages_done = $3, updated_at = now() WHERE id = $1`,
+          [
+            job.document_id,
+            vectors.length,
+            batch.at(-1)!.pageEnd,
+            job.id,
+            (this.options.leaseMs ?? 120_000) / 1000,
+          ],
         );
       }
       const stored = await this.store(job, chunks, vectors);
@@ -137,37 +143,25 @@ export class IngestionWorker {
     }
   }
 
-  /** Writes every chunk and marks the document ready, in one transaction. False when the document was deleted. */
-  private store(job: ClaimedJob, chunks: Chunk[], vectors: string[]): Promise<boolean> {
+  /**
+   * Writes every chunk and marks the document ready, in one transaction. False when the document was deleted.
+   * Locking the document keeps a concurrent deletion from finding it half-written; the lock's statement also
+   * looks up the vector type's OID for the binary vectors (see insertChunks).
+   */
+  private store(job: ClaimedJob, chunks: Chunk[], vectors: number[][]): Promise<boolean> {
     return withTransaction(this.options.pool, async (client) => {
-      const { rowCount } = await client.query('SELECT 1 FROM documents WHERE id = $1 FOR UPDATE', [
-        job.document_id,
-      ]);
-      if (!rowCount) return false;
-      await client.query(
-        `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, page_start, page_end, heading_path, embedding)
-           SELECT $1, $2, t.ordinal, t.content, t.tokens, t.page_start, t.page_end,
-                  ARRAY(SELECT jsonb_array_elements_text(t.heading_path)), t.embedding::vector
-             FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::jsonb[], $9::text[])
-               AS t(ordinal, content, tokens, page_start, page_end, heading_path, embedding)`,
-        [
-          job.tenant_id,
-          job.document_id,
-          chunks.map((c) => c.ordinal),
-          chunks.map((c) => c.content),
-          chunks.map((c) => c.tokens),
-          chunks.map((c) => c.pageStart),
-          chunks.map((c) => c.pageEnd),
-          chunks.map((c) => JSON.stringify(c.headingPath)),
-          vectors,
-        ],
+      const { rows } = await client.query<{ vector_oid: string }>(
+        `SELECT 'vector'::regtype::oid AS vector_oid FROM documents WHERE id = $1 FOR UPDATE`,
+        [job.document_id],
       );
+      if (!rows[0]) return false;
+      await insertChunks(client, job.tenant_id, job.document_id, chunks, vectors, Number(rows[0].vector_oid));
       await client.query(
-        `UPDATE documents SET status = 'ready', error = NULL, chunks_done = chunks_total, pages_done = pages_total,
-                  embedding_model = $2, updated_at = now() WHERE id = $1`,
-        [job.document_id, this.options.embedder.model],
+        `WITH job AS (DELETE FROM ingestion_jobs WHERE id = $3)
+         UPDATE documents SET status = 'ready', error = NULL, chunks_done = chunks_total, pages_done = pages_total,
+                embedding_model = $2, updated_at = now() WHERE id = $1`,
+        [job.document_id, this.options.embedder.model, job.id],
       );
-      await client.query('DELETE FROM ingestion_jobs WHERE id = $1', [job.id]);
       return true;
     });
   }

@@ -55,27 +55,156 @@ export interface NewDocument {
   pagesTotal: number;
 }
 
-/** Inserts the document as `processing` with its ingestion job, or returns undefined when a twin won a race. */
+/**
+ * Inserts the document as `processing` with its ingestion job (one statement, one round trip), or returns
+ * undefined when a twin won a race.
+ */
 export async function createDocumentWithJob(
   db: Queryable,
   doc: NewDocument,
   parsedJson: string,
 ): Promise<DocumentSummary | undefined> {
   const { rows } = await db.query<SummaryRow>(
-    `INSERT INTO documents (tenant_id, uploaded_by, name, kind, mime_type, size_bytes, sha256, pages_total)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (tenant_id, sha256) DO NOTHING
-     RETURNING ${SUMMARY_COLUMNS}`,
-    [doc.tenantId, doc.userId, doc.name, doc.kind, doc.mimeType, doc.sizeBytes, doc.sha256, doc.pagesTotal],
+    `WITH d AS (
+       INSERT INTO documents (tenant_id, uploaded_by, name, kind, mime_type, size_bytes, sha256, pages_total)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (tenant_id, sha256) DO NOTHING
+       RETURNING ${SUMMARY_COLUMNS}
+     ), job AS (
+       INSERT INTO ingestion_jobs (tenant_id, document_id, content) SELECT $1, d.id, $9 FROM d
+     )
+     SELECT * FROM d`,
+    [
+      doc.tenantId,
+      doc.userId,
+      doc.name,
+      doc.kind,
+      doc.mimeType,
+      doc.sizeBytes,
+      doc.sha256,
+      doc.pagesTotal,
+      Buffer.from(parsedJson, 'utf8'),
+    ],
   );
   const row = rows[0];
-  if (!row) return undefined;
-  await db.query('INSERT INTO ingestion_jobs (tenant_id, document_id, content) VALUES ($1, $2, $3)', [
-    doc.tenantId,
-    row.id,
-    Buffer.from(parsedJson, 'utf8'),
-  ]);
-  return toSummary(row);
+  return row && toSummary(row);
+}
+
+export interface ChunkRow {
+  ordinal: number;
+  content: string;
+  tokens: number;
+  pageStart: number | null;
+  pageEnd: number | null;
+  headingPath: string[];
+}
+
+/**
+ * Inserts a document's chunks in one statement. The vectors travel in PostgreSQL's binary format (see
+ * {@link encodeVectorArray}): as text they were about 10 kB per 512-dimension vector, which the embedded database
+ * spent longer receiving and parsing (strtof, in WASM) than storing. `vectorTypeOid` is `'vector'::regtype`.
+ */
+export async function insertChunks(
+  db: Queryable,
+  tenantId: string,
+  documentId: string,
+  chunks: ChunkRow[],
+  vectors: ArrayLike<number>[],
+  vectorTypeOid: number,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, page_start, page_end, heading_path, embedding)
+       SELECT $1, $2, t.ordinal, t.content, t.tokens, t.page_start, t.page_end,
+              ARRAY(SELECT jsonb_array_elements_text(t.heading_path)), t.embedding
+         FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::jsonb[], $9::vector[])
+           AS t(ordinal, content, tokens, page_start, page_end, heading_path, embedding)`,
+    [
+      tenantId,
+      documentId,
+      chunks.map((c) => c.ordinal),
+      chunks.map((c) => c.content),
+      chunks.map((c) => c.tokens),
+      chunks.map((c) => c.pageStart),
+      chunks.map((c) => c.pageEnd),
+      chunks.map((c) => JSON.stringify(c.headingPath)),
+      encodeVectorArray(vectors, vectorTypeOid),
+    ],
+  );
+}
+
+/**
+ * A one-dimensional `vector[]` in PostgreSQL's binary format (array_recv of pgvector's vector_recv): node-postgres
+ * sends a Buffer parameter as binary. Each element is int16 dimensions, int16 zero, then big-endian float4s.
+ * The float4s are exactly those the text form `[${v.join(',')}]` gave (see {@link float32AsText}), so vectors
+ * stored this way are bit for bit the ones stored before.
+ */
+export function encodeVectorArray(vectors: ArrayLike<number>[], vectorTypeOid: number): Buffer {
+  let size = 20;
+  for (const v of vectors) size += 8 + 4 * v.length;
+  const buf = Buffer.allocUnsafe(size);
+  let o = buf.writeInt32BE(1, 0); // dimensions of the array
+  o = buf.writeInt32BE(0, o); // no NULLs
+  o = buf.writeUInt32BE(vectorTypeOid, o);
+  o = buf.writeInt32BE(vectors.length, o);
+  o = buf.writeInt32BE(1, o); // lower bound
+  for (const v of vectors) {
+    o = buf.writeInt32BE(4 + 4 * v.length, o);
+    o = buf.writeInt16BE(v.length, o);
+    o = buf.writeInt16BE(0, o);
+    for (let i = 0; i < v.length; i++) o = buf.writeFloatBE(float32AsText(v[i]!), o);
+  }
+  return buf;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * The float4 pgvector stores for `x` sent as text: strtof of JavaScript's shortest decimal for `x`, i.e. the float4
+ * nearest to that decimal. That is Math.fround(x) (nearest to x itself) except when x lies exactly halfway between
+ * two float4s: the decimal then lies a hair to one side of x and decides, where fround would round to even.
+ * Also "-0" is never written (String(-0) is "0").
+ */
+export function float32AsText(x: number): number {
+  if (x === 0) return 0;
+  const f = Math.fround(x);
+  if (f === x || !Number.isFinite(f)) return f;
+  // The float4 on the other side of x.
+  let other: number;
+  if (f === 0) other = Math.sign(x) * 2 ** -149;
+  else {
+    f32[0] = f;
+    u32[0] = u32[0]! + (x > f === f > 0 ? 1 : -1);
+    other = f32[0]!;
+  }
+  if ((f + other) / 2 !== x) return f;
+  const order = compareDecimal(String(x), x);
+  if (order === 0) return f; // an exact tie: strtof rounds to even as well
+  const [small, large] = Math.abs(f) < Math.abs(other) ? [f, other] : [other, f];
+  return order > 0 ? large : small;
+}
+
+/** The sign of |decimal `text`| - |x|, computed exactly in integers. */
+function compareDecimal(text: string, x: number): number {
+  const [mantissa = '', exponent = '0'] = text.replace(/^-/, '').split('e');
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = BigInt(whole + fraction);
+  const tenExp = Number(exponent) - fraction.length;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const fractionBits = bits & ((1n << 52n) - 1n);
+  const significand = biased === 0 ? fractionBits : fractionBits | (1n << 52n);
+  const twoExp = (biased === 0 ? 1 : biased) - 1075;
+  // digits * 10^tenExp  vs  significand * 2^twoExp, both scaled to integers.
+  let left = digits;
+  let right = significand;
+  if (tenExp >= 0) left *= 10n ** BigInt(tenExp);
+  else right *= 10n ** BigInt(-tenExp);
+  if (twoExp >= 0) right <<= BigInt(twoExp);
+  else left <<= BigInt(-twoExp);
+  return left > right ? 1 : left < right ? -1 : 0;
 }
 
 /** Deletes a document and (by cascade) its chunks and job; returns how many chunks went with it. */
