@@ -134,9 +134,8 @@ export async function insertChunks(
 
 /**
  * A one-dimensional `vector[]` in PostgreSQL's binary format (array_recv of pgvector's vector_recv): node-postgres
- * sends a Buffer parameter as binary. Each element is int16 dimensions, int16 zero, then big-endian float4s.
- * The float4s are exactly those the text form `[${v.join(',')}]` gave (see {@link float32AsText}), so vectors
- * stored this way are bit for bit the ones stored before.
+ * sends a Buffer parameter as binary. Each element is int16 dimensions, int16 zero, then big-endian float4s (each
+ * component rounded to the nearest float4, as pgvector does for any input).
  */
 export function encodeVectorArray(vectors: ArrayLike<number>[], vectorTypeOid: number): Buffer {
   let size = 20;
@@ -151,60 +150,9 @@ export function encodeVectorArray(vectors: ArrayLike<number>[], vectorTypeOid: n
     o = buf.writeInt32BE(4 + 4 * v.length, o);
     o = buf.writeInt16BE(v.length, o);
     o = buf.writeInt16BE(0, o);
-    for (let i = 0; i < v.length; i++) o = buf.writeFloatBE(float32AsText(v[i]!), o);
+    for (let i = 0; i < v.length; i++) o = buf.writeFloatBE(v[i]!, o);
   }
   return buf;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/**
- * The float4 pgvector stores for `x` sent as text: strtof of JavaScript's shortest decimal for `x`, i.e. the float4
- * nearest to that decimal. That is Math.fround(x) (nearest to x itself) except when x lies exactly halfway between
- * two float4s: the decimal then lies a hair to one side of x and decides, where fround would round to even.
- * Also "-0" is never written (String(-0) is "0").
- */
-export function float32AsText(x: number): number {
-  if (x === 0) return 0;
-  const f = Math.fround(x);
-  if (f === x || !Number.isFinite(f)) return f;
-  // The float4 on the other side of x.
-  let other: number;
-  if (f === 0) other = Math.sign(x) * 2 ** -149;
-  else {
-    f32[0] = f;
-    u32[0] = u32[0]! + (x > f === f > 0 ? 1 : -1);
-    other = f32[0]!;
-  }
-  if ((f + other) / 2 !== x) return f;
-  const order = compareDecimal(String(x), x);
-  if (order === 0) return f; // an exact tie: strtof rounds to even as well
-  const [small, large] = Math.abs(f) < Math.abs(other) ? [f, other] : [other, f];
-  return order > 0 ? large : small;
-}
-
-/** The sign of |decimal `text`| - |x|, computed exactly in integers. */
-function compareDecimal(text: string, x: number): number {
-  const [mantissa = '', exponent = '0'] = text.replace(/^-/, '').split('e');
-  const [whole = '', fraction = ''] = mantissa.split('.');
-  const digits = BigInt(whole + fraction);
-  const tenExp = Number(exponent) - fraction.length;
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(x));
-  const bits = view.getBigUint64(0);
-  const biased = Number(bits >> 52n);
-  const fractionBits = bits & ((1n << 52n) - 1n);
-  const significand = biased === 0 ? fractionBits : fractionBits | (1n << 52n);
-  const twoExp = (biased === 0 ? 1 : biased) - 1075;
-  // digits * 10^tenExp  vs  significand * 2^twoExp, both scaled to integers.
-  let left = digits;
-  let right = significand;
-  if (tenExp >= 0) left *= 10n ** BigInt(tenExp);
-  else right *= 10n ** BigInt(-tenExp);
-  if (twoExp >= 0) right <<= BigInt(twoExp);
-  else left <<= BigInt(-twoExp);
-  return left > right ? 1 : left < right ? -1 : 0;
 }
 
 /** Deletes a document and (by cascade) its chunks and job; returns how many chunks went with it. */
