@@ -14,7 +14,7 @@ import { createServerMetrics, renderMetrics } from './metrics.js';
 
 /** Both renderings of the registry, ours first; they must be the same text. */
 async function both(registry: Registry<RegistryContentType>) {
-  return [await renderMetrics(registry), await registry.metrics()] as const;
+  return [(await renderMetrics(registry)).toString('utf8'), await registry.metrics()] as const;
 }
 
 /** The blocks (HELP, TYPE and series) of the catalog's metrics; process metrics move between two renderings. */
@@ -120,6 +120,7 @@ describe('renderMetrics', () => {
     gauge.set({ tenant: 'inf', kind: 'x' }, Number.POSITIVE_INFINITY);
     gauge.set({ tenant: 'inf', kind: 'y' }, Number.NEGATIVE_INFINITY);
     gauge.set({ tenant: 'number', kind: 7 as unknown as string }, 0.1 + 0.2);
+    counter.inc({ tenant: 'Zürich 🙂', model: 'm' }); // more bytes than characters
     gauge.set({ tenant: 'quote " backslash \\ newline \n', kind: 'x' }, Number.NaN);
     const text = await expectSame();
     expect(text).toContain('g{tenant="quote \\" backslash \\\\ newline \\n",kind="x"} Nan');
@@ -129,7 +130,10 @@ describe('renderMetrics', () => {
     expect(text).toContain('collected 42');
   });
 
-  it('leaves registries with default labels and OpenMetrics registries to prom-client', async () => {
+  it('leaves empty registries, registries with default labels and OpenMetrics registries to prom-client', async () => {
+    const [empty, emptyTheirs] = await both(new Registry());
+    expect(empty).toBe(emptyTheirs);
+
     const labelled = new Registry();
     new Counter({ name: 'x_total', help: 'x', labelNames: ['a'], registers: [labelled] }).inc({ a: '1' });
     labelled.setDefaultLabels({ pod: 'p-1' });

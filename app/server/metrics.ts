@@ -69,34 +69,46 @@ interface RenderedSeries {
   labelText: string;
   value: number;
   count: number;
+  /** The series' lines, each ending in a newline. */
   text: string;
+  /** `text`'s length in UTF-8. */
+  bytes: number;
 }
 
 /** Per metric object: its series by prom-client's label hash, as rendered at the previous scrape. */
 const renderedSeries = new WeakMap<object, Map<string, RenderedSeries>>();
 
+/** One metric's text in pieces, each ending in a newline, and their length in UTF-8. */
+interface Block {
+  pieces: string[];
+  bytes: number;
+}
+
 /**
- * `registry.metrics()`, the same text byte for byte, without re-serialising series that did not change.
+ * `registry.metrics()` as UTF-8, the same bytes, without re-serialising series that did not change.
  *
  * prom-client rebuilds every line of every scrape: per histogram series a dozen value objects, label strings
  * escaped again and again. With a thousand tenants that is some 21,000 lines and tens of milliseconds of
  * allocation per scrape. Here each series' text is kept from the previous scrape and reused while its value
  * (a histogram's count and sum) and its label set are the same; only series that moved are formatted again.
+ * The pieces are written straight into one buffer, which the HTTP server sends as it is (a 1.6 MB string
+ * would be measured and encoded again on the way out).
  * Metrics this cannot read the same way (default process metrics with `collect()` callbacks, other metric
  * types) and registries with default labels or OpenMetrics output go through prom-client itself.
  *
  * It reads prom-client's untyped per-series storage, so metrics.test.ts compares it with `registry.metrics()`
  * through every kind of change: a prom-client upgrade that stores series otherwise fails there.
  */
-export async function renderMetrics(registry: Registry<RegistryContentType>): Promise<string> {
+export async function renderMetrics(registry: Registry<RegistryContentType>): Promise<Buffer> {
   const defaultLabels = (registry as unknown as { _defaultLabels?: Labels })._defaultLabels;
   if (
     registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
-    Object.keys(defaultLabels ?? {}).length > 0
+    Object.keys(defaultLabels ?? {}).length > 0 ||
+    registry.getMetricsAsArray().length === 0
   )
-    return registry.metrics();
-  const texts = await Promise.all(
-    registry.getMetricsAsArray().map((metric) => {
+    return Buffer.from(await registry.metrics());
+  const blocks = await Promise.all(
+    registry.getMetricsAsArray().map((metric): Block | Promise<Block> => {
       const stored = metric as unknown as Stored<unknown>;
       const plain =
         typeof stored.hashMap === 'object' && stored.hashMap !== null && stored.collect === undefined;
@@ -106,12 +118,26 @@ export async function renderMetrics(registry: Registry<RegistryContentType>): Pr
         return renderStored(stored as Stored<ValueEntry>, 'counter', valueSeries);
       if (plain && metric instanceof Gauge)
         return renderStored(stored as Stored<ValueEntry>, 'gauge', valueSeries);
-      return registry.getSingleMetricAsString(metric.name);
+      return registry.getSingleMetricAsString(metric.name).then((text) => {
+        const piece = `${text}\n`;
+        return { pieces: [piece], bytes: Buffer.byteLength(piece) };
+      });
     }),
   );
-  return `${texts.join('\n\n')}\n`;
+  // Metrics are separated by an empty line.
+  let length = blocks.length - 1;
+  for (const block of blocks) length += block.bytes;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const block of blocks) {
+    if (at > 0) at += out.write('\n', at);
+    for (const piece of block.pieces) at += out.write(piece, at);
+  }
+  if (at !== length) throw new Error(`metrics rendered ${at} bytes of ${length}`);
+  return out;
 }
 
+/** Renders one series, or returns `same` (its rendering at the last scrape, same label object) if it still holds. */
 type SeriesRenderer<E> = (
   metric: Stored<E>,
   entry: E,
@@ -123,9 +149,10 @@ function renderStored<E extends { labels: Labels }>(
   metric: Stored<E>,
   type: string,
   render: SeriesRenderer<E>,
-) {
+): Block {
   const name = escapeString(metric.name);
-  let text = `# HELP ${name} ${escapeString(metric.help)}\n# TYPE ${name} ${type}`;
+  const header = `# HELP ${name} ${escapeString(metric.help)}\n# TYPE ${name} ${type}\n`;
+  const block: Block = { pieces: [header], bytes: Buffer.byteLength(header) };
   const rendered = renderedSeries.get(metric) ?? new Map<string, RenderedSeries>();
   renderedSeries.set(metric, rendered);
   let count = 0;
@@ -136,20 +163,29 @@ function renderStored<E extends { labels: Labels }>(
     const same = before?.labels === entry.labels ? before : undefined;
     const series = render(metric, entry, same?.labelText ?? formatLabels(entry.labels), same);
     if (series !== before) rendered.set(hash, series);
-    text += `\n${series.text}`;
+    block.pieces.push(series.text);
+    block.bytes += series.bytes;
     count++;
   }
   // Series removed (remove(), reset()) since the last scrape.
   if (rendered.size > count)
     for (const hash of rendered.keys()) if (!Object.hasOwn(metric.hashMap, hash)) rendered.delete(hash);
-  return text;
+  return block;
 }
 
 /** A counter or gauge series: one line. */
 const valueSeries: SeriesRenderer<ValueEntry> = (metric, entry, labelText, same) => {
   if (same && Object.is(same.value, entry.value)) return same;
-  const text = `${metric.name}${labelText ? `{${labelText}}` : ''} ${valueAsString(entry.value)}`;
-  return { entry, labels: entry.labels, labelText, value: entry.value, count: 0, text };
+  const text = `${metric.name}${labelText ? `{${labelText}}` : ''} ${valueAsString(entry.value)}\n`;
+  return {
+    entry,
+    labels: entry.labels,
+    labelText,
+    value: entry.value,
+    count: 0,
+    text,
+    bytes: Buffer.byteLength(text),
+  };
 };
 
 /** A histogram series: a line per bucket (cumulative), then `+Inf`, `_sum` and `_count`. */
@@ -168,14 +204,16 @@ const histogramSeries: SeriesRenderer<HistogramEntry> = (metric, entry, labelTex
   lines.push(`${bucket}+Inf${tail}${valueAsString(entry.count)}`);
   const labels = labelText ? `{${labelText}} ` : ' ';
   lines.push(`${metric.name}_sum${labels}${valueAsString(entry.sum)}`);
-  lines.push(`${metric.name}_count${labels}${valueAsString(entry.count)}`);
+  lines.push(`${metric.name}_count${labels}${valueAsString(entry.count)}\n`);
+  const text = lines.join('\n');
   return {
     entry,
     labels: entry.labels,
     labelText,
     value: entry.sum,
     count: entry.count,
-    text: lines.join('\n'),
+    text,
+    bytes: Buffer.byteLength(text),
   };
 };
 
