@@ -3,6 +3,7 @@ import pino, { type DestinationStream } from 'pino';
 import { billingRoutes } from '../../billing/routes.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { EmbeddedMaintenance } from '../db/maintenance.js';
 import { buildApp } from './app.js';
 import { createCache } from './cache/index.js';
 import { ChatService } from './chat/service.js';
@@ -72,6 +73,8 @@ export async function startDocuChat(
         .catch((error: Error) => logger.warn({ err: error.message }, 'document_chunks_total not updated'));
     },
   });
+  // PGlite has no autovacuum (single-user mode): the server keeps the embedded database's statistics itself.
+  const maintenance = db.embedded ? new EmbeddedMaintenance(db.pool, logger) : undefined;
   let app: FastifyInstance | undefined;
   try {
     // The gauge reflects what is stored, also after a restart.
@@ -112,13 +115,16 @@ export async function startDocuChat(
     });
     app.addHook('onClose', async () => {
       await worker.stop();
+      await maintenance?.stop();
       await cache.close();
       await db.close();
     });
     await app.listen({ host: config.HOST, port: config.PORT });
     worker.start();
+    maintenance?.start();
   } catch (error) {
     await worker.stop();
+    await maintenance?.stop();
     await app?.close();
     await cache.close();
     await db.close();
