@@ -16,7 +16,7 @@ export interface MaintenanceAction {
  * 100k chunks.
  *
  * It does not vacuum: a statement holds the one database thread, and after a fifth of 100k chunks was deleted a
- * VACUUM spent over 7 minutes repairing the HNSW graph. Pages are still pruned of dead rows as they are read.
+ * VACUUM spent 10 minutes repairing the HNSW graph. Pages are still pruned of dead rows as they are read.
  * External PostgreSQL has autovacuum.
  */
 export class EmbeddedMaintenance {
