@@ -52,14 +52,25 @@ describe('npm run reindex', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-reindex-model-'));
     const offline = await startTestServer({ DATABASE_URL: '' }, dataDir);
     const account = await offline.signUp();
+    // Long enough for some 30 chunks, so the vector index spans pages.
+    const filler = Array.from(
+      { length: 600 },
+      (_, i) => `Shelf ${i} holds the ledgers of year ${1900 + i}, bound in cloth number ${i * 7}.`,
+    ).join(' ');
     const up = await offline.upload(
       account.accessToken,
       'notes.md',
-      '# Notes\n\nThe spare keys hang in the boiler room.',
+      `# Notes\n\nThe spare keys hang in the boiler room.\n\n${filler}`,
       'text/markdown',
     );
     await offline.waitForDocument(account.accessToken, up.body.document.id);
     expect(offline.logs.filter((l) => l.includes('npm run reindex'))).toEqual([]);
+    const indexBytes = async (server: typeof offline) =>
+      Number(
+        (await server.db.pool.query(`SELECT pg_relation_size('chunks_embedding_idx') AS bytes`)).rows[0]
+          .bytes,
+      );
+    const before = await indexBytes(offline);
     await offline.stop();
 
     const fake = await startFakeOpenAI();
@@ -74,12 +85,24 @@ describe('npm run reindex', () => {
         '1 document(s) were indexed with local-hashing-v1, but this server embeds questions with text-embedding-3-small: vector search cannot find their chunks until `npm run reindex` re-embeds them',
       );
 
-      await reindex({ ...openai, DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET }, () => {});
+      const lines: string[] = [];
+      await reindex({ ...openai, DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET }, (l) => lines.push(l));
+      expect(lines.slice(-3)).toEqual([
+        'Vacuuming the chunks (every one left a replaced version)',
+        'Building the vector index',
+        expect.stringMatching(/^Done: \d+ chunk\(s\) re-embedded$/),
+      ]);
       const reindexed = await startTestServer(openai, dataDir);
       try {
         expect(reindexed.logs.filter((l) => l.includes('npm run reindex'))).toEqual([]);
         const { rows } = await reindexed.db.pool.query(`SELECT DISTINCT embedding_model FROM documents`);
         expect(rows).toEqual([{ embedding_model: 'text-embedding-3-small' }]);
+        // The vector index was built again from the re-embedded chunks alone; updated in place, it also kept an
+        // entry for every replaced version and grew to about twice its size.
+        expect(
+          Number((await reindexed.db.pool.query('SELECT count(*) AS n FROM chunks')).rows[0].n),
+        ).toBeGreaterThan(20);
+        expect(await indexBytes(reindexed)).toBeLessThanOrEqual(before);
       } finally {
         await reindexed.stop();
       }
