@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../app/db/index.js';
 import { EmbeddedMaintenance } from '../app/db/maintenance.js';
+import { startTestServer } from './support/server.js';
 
 /**
  * PGlite has no autovacuum; the server analyses the embedded database itself, or the planner works without
@@ -36,7 +37,7 @@ const statisticsOf = async (table: string) =>
 const analysed = (actions: { table: string }[], table: string) => actions.some((a) => a.table === table);
 
 describe('embedded database maintenance', () => {
-  it('analyses a table once a tenth of it changed, and leaves it alone otherwise', async () => {
+  it('analyses a table when it gets its first rows and once a tenth of it changed, and leaves it alone otherwise', async () => {
     const maintenance = new EmbeddedMaintenance(db.pool, quiet);
     await maintenance.runOnce();
     const { rows } = await db.pool.query<{ id: string }>(
@@ -48,13 +49,17 @@ describe('embedded database maintenance', () => {
        VALUES ($1, 'a.md', 'markdown', 'text/markdown', 1, 'x', 'ready', 1) RETURNING id`,
       [tenantId],
     );
+    // One row, far below the threshold, but the table had no statistics.
+    expect(await statisticsOf('documents')).toBe(0);
+    expect(analysed(await maintenance.runOnce(), 'documents')).toBe(true);
+    expect(await statisticsOf('documents')).toBeGreaterThan(0);
+    expect(analysed(await maintenance.runOnce(), 'documents')).toBe(false);
+
     await db.pool.query(
       `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, embedding)
        SELECT $1, $2, n, 'chunk ' || n, 2, '[1,2,3,4]' FROM generate_series(1, 300) n`,
       [tenantId, docs[0]!.id],
     );
-    expect(await statisticsOf('chunks')).toBe(0);
-
     expect(analysed(await maintenance.runOnce(), 'chunks')).toBe(true);
     expect(await statisticsOf('chunks')).toBeGreaterThan(0);
     expect(analysed(await maintenance.runOnce(), 'chunks')).toBe(false);
@@ -76,5 +81,30 @@ describe('embedded database maintenance', () => {
     expect(analysed(await maintenance.runOnce(), 'chunks')).toBe(true);
     expect(await statisticsOf('chunks')).toBeGreaterThan(0);
     expect(analysed(await maintenance.runOnce(), 'chunks')).toBe(false);
+  });
+
+  it("the server analyses a new install's chunks as soon as its first document is stored", async () => {
+    const server = await startTestServer({ DATABASE_URL: '' });
+    try {
+      const account = await server.signUp();
+      const up = await server.upload(
+        account.accessToken,
+        'notes.md',
+        '# Notes\n\nThe spare keys hang in the boiler room.',
+        'text/markdown',
+      );
+      await server.waitForDocument(account.accessToken, up.body.document.id);
+      const statistics = async () =>
+        Number(
+          (await server.db.pool.query(`SELECT count(*) AS n FROM pg_stats WHERE tablename = 'chunks'`))
+            .rows[0].n,
+        );
+      // Not at the next minute's check: the document's arrival starts one.
+      for (let waited = 0; (await statistics()) === 0 && waited < 10_000; waited += 100)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await statistics()).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
   });
 });

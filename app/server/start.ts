@@ -61,6 +61,8 @@ export async function startDocuChat(
     }
     return slug;
   };
+  // PGlite has no autovacuum (single-user mode): the server keeps the embedded database's statistics itself.
+  const maintenance = db.embedded ? new EmbeddedMaintenance(db.pool, logger) : undefined;
   const worker = new IngestionWorker({
     pool: db.pool,
     embedder,
@@ -68,13 +70,12 @@ export async function startDocuChat(
     chunkTokens: config.CHUNK_TOKENS,
     overlapTokens: config.CHUNK_OVERLAP_TOKENS,
     onChunksStored: (tenantId, count) => {
+      maintenance?.kick();
       slugOf(tenantId)
         .then((tenant) => metrics.documentChunksTotal.inc({ tenant }, count))
         .catch((error: Error) => logger.warn({ err: error.message }, 'document_chunks_total not updated'));
     },
   });
-  // PGlite has no autovacuum (single-user mode): the server keeps the embedded database's statistics itself.
-  const maintenance = db.embedded ? new EmbeddedMaintenance(db.pool, logger) : undefined;
   let app: FastifyInstance | undefined;
   try {
     // The gauge reflects what is stored, also after a restart.
