@@ -74,7 +74,10 @@ export class EmbeddedMaintenance {
       `SELECT c.oid::regclass::text AS name
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
         WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
-           OR (pg_relation_size(c.oid) > 0 AND NOT EXISTS (SELECT 1 FROM pg_statistic st WHERE st.starelid = c.oid))
+           -- Rows without statistics: never analysed (reltuples -1), or counted but without statistics. A table
+           -- found empty gets none, but its reltuples 0 keeps it from being analysed again on every pass.
+           OR (pg_relation_size(c.oid) > 0 AND c.reltuples <> 0
+               AND NOT EXISTS (SELECT 1 FROM pg_statistic st WHERE st.starelid = c.oid))
         ORDER BY 1`,
     );
     const done: MaintenanceAction[] = [];
