@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../app/db/index.js';
-import { EmbeddedMaintenance } from '../app/db/maintenance.js';
+import { EmbeddedMaintenance } from '../app/server/embedded-maintenance.js';
 import { startTestServer } from './support/server.js';
 
 /**

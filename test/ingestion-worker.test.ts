@@ -97,7 +97,7 @@ function worker(embedder: Embedder, options: { leaseMs?: number; maxAttempts?: n
 /** Runs the worker until it finds no more work (what one kick after an upload does). */
 async function drain(w: IngestionWorker) {
   w.kick();
-  await (w as unknown as { running?: Promise<void> }).running;
+  await w.idle();
   await w.stop();
 }
 

@@ -3,7 +3,7 @@ import pino, { type DestinationStream } from 'pino';
 import { billingRoutes } from '../../billing/routes.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
-import { EmbeddedMaintenance } from '../db/maintenance.js';
+import { EmbeddedMaintenance } from './embedded-maintenance.js';
 import { buildApp } from './app.js';
 import { createCache } from './cache/index.js';
 import { ChatService } from './chat/service.js';

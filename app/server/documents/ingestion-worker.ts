@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../../db/index.js';
+import { BackgroundLoop } from '../background-loop.js';
 import type { Embedder } from '../embeddings/types.js';
 import { type Chunk, chunkDocument, type ParsedDocument } from '../ingest/index.js';
 import { insertChunks } from './repository.js';
@@ -38,44 +39,33 @@ interface ClaimedJob {
  * one transaction, so a failure leaves none behind.
  */
 export class IngestionWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly options: IngestionWorkerOptions) {}
+  constructor(private readonly options: IngestionWorkerOptions) {
+    this.loop = new BackgroundLoop(() => this.drain(), options.pollMs ?? 1000);
+  }
 
   start() {
-    this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 1000);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   /** Looks for work now (after an upload) instead of at the next poll. */
   kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.loop.kick();
   }
 
-  async stop() {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  /** Resolves once the worker has nothing running (all the work a kick found is done). */
+  idle() {
+    return this.loop.idle();
+  }
+
+  stop() {
+    return this.loop.stop();
   }
 
   private async drain() {
     try {
-      for (let job = await this.claim(); job && !this.stopped; job = await this.claim())
+      for (let job = await this.claim(); job && !this.loop.stopping; job = await this.claim())
         await this.process(job);
     } catch (error) {
       this.options.logger.warn({ err: (error as Error).message }, 'ingestion worker could not claim a job');

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { BackgroundLoop } from './background-loop.js';
 
 export interface MaintenanceAction {
   table: string;
@@ -20,50 +21,35 @@ export interface MaintenanceAction {
  * External PostgreSQL has autovacuum.
  */
 export class EmbeddedMaintenance {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly logger: Logger,
     /** Like autovacuum_naptime. */
-    private readonly intervalMs = 60_000,
-  ) {}
-
-  start() {
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
-    this.tick();
+    intervalMs = 60_000,
+  ) {
+    this.loop = new BackgroundLoop(
+      () =>
+        this.runOnce().then(
+          () => {},
+          (error: Error) => this.logger.warn({ err: error.message }, 'database maintenance failed'),
+        ),
+      intervalMs,
+    );
   }
 
-  async stop() {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  start() {
+    this.loop.start();
   }
 
   /** Looks now (after a document was stored) instead of at the next minute. */
   kick() {
-    this.tick();
+    this.loop.kick();
   }
 
-  private tick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce()
-      .catch((error: Error) => this.logger.warn({ err: error.message }, 'database maintenance failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.tick();
-        }
-      });
+  stop() {
+    return this.loop.stop();
   }
 
   /** One pass: analyses the tables that need it; returns which, and how long each took. */
