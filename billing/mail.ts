@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { encode, wrap } from 'nodemailer/lib/base64';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Invoice } from './invoices.js';
 import { formatCount, formatTomans } from './money.js';
@@ -177,19 +178,12 @@ function pickHeaders(raw: string, names: readonly string[]): string[] {
   });
 }
 
-/** UTF-8 text in base64, in lines of 76 characters. */
+/** UTF-8 text in base64, in lines of 76 characters, with nodemailer's own helpers. */
 function base64Lines(text: string): string {
-  const encoded = Buffer.from(text, 'utf8').toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76));
-  return lines.join('\r\n');
+  return wrap(encode(Buffer.from(text, 'utf8')), 76);
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** `Fri, 27 Nov 2026 18:45:27 +0000`, as nodemailer writes the Date header. */
+/** The Date header as nodemailer writes it: `Fri, 06 Nov 2026 18:45:27 +0000`. */
 function rfc2822Date(at: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[at.getUTCDay()]}, ${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()} ${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
+  return at.toUTCString().replace(/GMT/, '+0000');
 }

@@ -12,12 +12,17 @@ afterAll(async () => {
 
 const invoice = sampleInvoice('42');
 
-/** The message without what differs between two builds of it (boundary, date). */
+/**
+ * The message without what differs between two builds of it (boundary, the moment in the date); a Date header not
+ * written the way nodemailer writes it (`Fri, 06 Nov 2026 18:45:27 +0000`) is kept as it is, so it shows.
+ */
 const shape = (raw: string) =>
   raw
     .replace(/boundary="[^"]+"/, 'boundary=B')
     .replace(/^--[^\r\n]+$/gm, '--B')
-    .replace(/^Date: .*$/m, 'Date: D');
+    .replace(/^Date: (.*)\r$/m, (line, value: string) =>
+      new Date(value).toUTCString().replace(/GMT/, '+0000') === value ? 'Date: D\r' : line,
+    );
 
 describe('invoice e-mail over SMTP', () => {
   it("is the message nodemailer's composer builds, for a plain address and for one it has to encode", async () => {
