@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '../app/db/index.js';
+import { isUuid, withTransaction } from '../app/db/index.js';
 import { centsToDecimal } from './money.js';
 import type { BillingPeriod } from './period.js';
 import { parseHundredths, tomansToRials } from './pricing.js';
@@ -146,8 +146,6 @@ export interface NewInvoice {
   requestLink?: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export interface CreatedInvoice {
   invoice: Invoice;
   /** False when the tenant's invoice for the period existed already (then it is returned unchanged). */
@@ -184,15 +182,13 @@ export async function createInvoices(
   }
   // The tenants' locks serialise invoice creation per tenant (taken in one order), so two runs cannot absorb the
   // same carried amount. Sent with BEGIN as one statement batch, which takes no parameters: the ids are inlined,
-  // so only when all are UUIDs (tenants.id is one); otherwise as a statement of its own.
+  // which is safe because they are UUIDs (tenants.id is one; the next statement casts them to uuid anyway).
   const tenantIds = inputs.map((i) => key(i.tenantId)).sort();
-  const LOCK = `SELECT pg_advisory_xact_lock(hashtext('tenant_invoice:' || t)) FROM unnest`;
-  const inline = tenantIds.every((id) => UUID.test(id));
-  const begin = inline ? `BEGIN; ${LOCK}('{${tenantIds.join(',')}}'::text[]) AS t` : 'BEGIN';
+  if (!tenantIds.every(isUuid)) throw new TypeError('createInvoices needs tenant UUIDs');
+  const begin = `BEGIN; SELECT pg_advisory_xact_lock(hashtext('tenant_invoice:' || t)) FROM unnest('{${tenantIds.join(',')}}'::text[]) AS t`;
   return withTransaction(
     pool,
     async (client) => {
-      if (!inline) await client.query(`${LOCK}($1::text[]) AS t`, [tenantIds]);
       // Each tenant's invoice of its day, if any, and its carried-forward amounts not absorbed yet (earlier days).
       const { rows } = await client.query(
         `SELECT ${INVOICE_COLUMNS}
@@ -307,27 +303,10 @@ export type StepRecord =
   | { id: string; link: { trackId: string; paymentUrl: string }; emailTo?: undefined }
   | { id: string; link?: undefined; emailTo: string };
 
-/** Step 2b: the payment exists at Zibal. Returns the invoice as recorded (undefined if it no longer exists). */
-export async function markLinkCreated(
-  pool: pg.Pool,
-  id: string,
-  trackId: string,
-  paymentUrl: string,
-): Promise<Invoice | undefined> {
-  return (await recordSteps(pool, [{ id, link: { trackId, paymentUrl } }]))[0];
-}
-
 /**
- * Step 3: the e-mail went out (or was logged when no SMTP server is configured). Returns the invoice as recorded
- * (undefined if it no longer exists).
- */
-export async function markEmailed(pool: pg.Pool, id: string, to: string): Promise<Invoice | undefined> {
-  return (await recordSteps(pool, [{ id, emailTo: to }]))[0];
-}
-
-/**
- * {@link markLinkCreated} and {@link markEmailed} for several invoices (one step each) in one statement; returns
- * the invoices as recorded, in the order of `records`.
+ * Steps 2b (the payment exists at Zibal) and 3 (the e-mail went out, or was logged without an SMTP server) for
+ * several invoices, one step each, in one statement; returns the invoices as recorded (undefined for one that no
+ * longer exists), in the order of `records`.
  */
 export async function recordSteps(
   pool: pg.Pool,

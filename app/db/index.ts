@@ -6,7 +6,7 @@ import { databaseLocation, isDatabaseUnavailable } from './errors.js';
 import { runMigrations } from './migrate.js';
 
 export { databaseLocation, isDatabaseUnavailable } from './errors.js';
-export { APP_ROLE, type Queryable, withTenant, withTransaction } from './tenant.js';
+export { APP_ROLE, isUuid, type Queryable, withTenant, withTransaction } from './tenant.js';
 
 // bigint columns (token counts, sizes) arrive as JS numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));

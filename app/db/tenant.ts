@@ -30,6 +30,9 @@ export async function withTransaction<T>(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** True for a UUID in its text form: safe to inline in SQL. */
+export const isUuid = (value: string) => UUID.test(value);
+
 /**
  * Runs `fn` in a transaction as the application role with `app.tenant_id` set, so row-level security shows
  * only this tenant's rows. Repository functions still filter by tenant explicitly; this is the second wall.
@@ -42,7 +45,7 @@ export async function withTenant<T>(
   tenantId: string,
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  if (!UUID.test(tenantId)) throw new TypeError('withTenant needs a tenant UUID');
+  if (!isUuid(tenantId)) throw new TypeError('withTenant needs a tenant UUID');
   return withTransaction(
     pool,
     fn,
