@@ -44,6 +44,16 @@ const textTier = (queries: string, gate = 'true') => `
  */
 export const HNSW_EF_SEARCH = 100;
 
+/** Candidates each side (vector, full text) brings to the fusion: twice topK, at least 20. */
+export const candidatesFor = (topK: number) => Math.max(topK * 2, 20);
+
+/** The product's hnsw.ef_search for `candidates` vector candidates: the list must hold them all. */
+export const efSearchFor = (candidates: number) => Math.max(candidates, HNSW_EF_SEARCH);
+
+/** The session settings of retrieval's HNSW scan (iterative, so a small tenant in a shared index gets its topK). */
+export const hnswScanSettings = (efSearch: number) =>
+  `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${efSearch}`;
+
 /** RRF's k: dampens the weight of top ranks so neither list dominates (the usual value from the paper). */
 const RRF_K = 60;
 
@@ -59,11 +69,9 @@ export async function retrieveChunks(
   client: PoolClient,
   options: RetrievalOptions,
 ): Promise<RetrievedChunk[]> {
-  const candidates = Math.max(options.topK * 2, 20);
+  const candidates = candidatesFor(options.topK);
   const tiers = fullTextTiers(options.queryText);
-  await client.query(
-    `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${Math.max(candidates, HNSW_EF_SEARCH)}`,
-  );
+  await client.query(hnswScanSettings(efSearchFor(candidates)));
   const { rows } = await client.query<{
     id: string;
     document_id: string;
