@@ -61,24 +61,24 @@ export function constant(value: number, steps: number): string {
 }
 
 /** Go's `%.4g`, which Prometheus uses in `humanize`, `humanizePercentage` and `humanizeDuration` below a minute. */
-export function formatG4(value: number): string {
+function formatG4(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
 /** The output of Prometheus' `humanizePercentage` template function. */
-export function humanizePercentage(ratio: number): string {
+function humanizePercentage(ratio: number): string {
   return `${formatG4(ratio * 100)}%`;
 }
 
 /** The output of Prometheus' `humanize` for values between 1 and 1000. */
-export function humanize(value: number): string {
+function humanize(value: number): string {
   if (!(Math.abs(value) >= 1 && Math.abs(value) < 1000))
     throw new Error(`humanize() helper covers 1..1000, got ${value}`);
   return formatG4(value);
 }
 
 /** The output of Prometheus' `humanizeDuration` for durations between 1 s and 1 min. */
-export function humanizeDuration(seconds: number): string {
+function humanizeDuration(seconds: number): string {
   if (!(seconds >= 1 && seconds < 60))
     throw new Error(`humanizeDuration() helper covers 1 s..60 s, got ${seconds}`);
   return `${formatG4(seconds)}s`;

@@ -18,7 +18,7 @@ import {
 /** Where the server keeps its data directory; an emptyDir, since all durable state is in PostgreSQL. */
 const DATA_DIR = '/var/lib/docuchat';
 /** The `node` user of the official Node.js images the backend image is built on. */
-const NODE_UID = 1000;
+export const NODE_UID = 1000;
 
 export interface BackendProps {
   readonly config: StackConfig;

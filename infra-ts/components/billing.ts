@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
-import { backendEnvironment } from './backend.js';
+import { backendEnvironment, NODE_UID } from './backend.js';
 import { imageName, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
 
 export interface BillingProps {
@@ -27,7 +27,7 @@ export class Billing extends Construct {
       backoffLimit: 2,
       activeDeadlineSeconds: 3600,
       pod: {
-        runAsUser: 1000,
+        runAsUser: NODE_UID,
         containers: [
           {
             name: 'billing',
