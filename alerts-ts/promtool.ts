@@ -100,8 +100,8 @@ export function firingAlert(
   options: { labels?: Readonly<Record<string, string>>; value?: number } = {},
 ): PromtoolAlertExpectation['exp_alerts'][number] {
   const labels = options.labels ?? {};
-  const expand = (text: string) =>
-    text
+  const expand = (text: string) => {
+    const expanded = text
       .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => {
         const label = labels[name];
         if (label === undefined) throw new Error(`${rule.alert}: the test gives no value for label ${name}`);
@@ -114,6 +114,10 @@ export function firingAlert(
         }
         return humanizer(options.value);
       });
+    if (expanded.includes('{{'))
+      throw new Error(`${rule.alert}: a template form the test cannot expand: ${expanded}`);
+    return expanded;
+  };
   return {
     exp_labels: { severity: rule.labels.severity, ...labels },
     exp_annotations: {
