@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from '../app/config/index.js';
+import { type Config, loadConfig, MAX_BILLING_CONCURRENCY } from '../app/config/index.js';
 import { openDatabase } from '../app/db/index.js';
 import { runBillingJob } from './job.js';
 import { createInvoiceMailer } from './mail.js';
@@ -12,7 +12,7 @@ export const USAGE = `Usage:
   npm run billing -- reconcile [--date YYYY-MM-DD] [--tolerance PERCENT]
 
 Bills the previous full day in BILLING_TIMEZONE (default Asia/Tehran) unless --date is given.
---concurrency N: tenants billed at the same time, 1 to 64 (default BILLING_CONCURRENCY, 32).
+--concurrency N: tenants billed at the same time, 1 to ${MAX_BILLING_CONCURRENCY} (default BILLING_CONCURRENCY, 32).
 Exit codes: 0 done, 1 some tenant failed (named in the output), 2 bad arguments or configuration.`;
 
 export interface BillingArgs {
@@ -87,8 +87,8 @@ export function parseBillingArgs(argv: readonly string[]): BillingArgs {
       case '--concurrency': {
         const raw = take();
         const concurrency = Number(raw);
-        if (!/^\d+$/.test(raw) || concurrency < 1 || concurrency > 64)
-          throw new UsageError('--concurrency must be a whole number from 1 to 64');
+        if (!/^\d+$/.test(raw) || concurrency < 1 || concurrency > MAX_BILLING_CONCURRENCY)
+          throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_BILLING_CONCURRENCY}`);
         args.concurrency = concurrency;
         break;
       }

@@ -37,6 +37,9 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 const empty = (v: unknown) => (v === '' ? undefined : v);
 
+/** The most tenants the billing job bills at once (BILLING_CONCURRENCY, `--concurrency`). */
+export const MAX_BILLING_CONCURRENCY = 64;
+
 /** Every environment variable the application reads, with its embedded default. */
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -97,7 +100,7 @@ const schema = z.object({
    * Tenants the billing job bills at the same time: their Zibal and SMTP waits overlap, and their database
    * writes are grouped, so this is also about how many rows one statement records.
    */
-  BILLING_CONCURRENCY: int(1, 64).default(32),
+  BILLING_CONCURRENCY: int(1, MAX_BILLING_CONCURRENCY).default(32),
   ZIBAL_MERCHANT: z.string().optional(),
   ZIBAL_API_KEY: z.string().optional(),
   ZIBAL_BASE_URL: url(['http', 'https']).default('https://gateway.zibal.ir'),
