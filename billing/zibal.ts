@@ -145,6 +145,7 @@ export class ZibalClient {
    * keep the process alive.
    */
   private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
 
   constructor(options: ZibalClientOptions) {
     if (!options.merchant) throw new Error('Zibal merchant is empty: set ZIBAL_MERCHANT (sandbox: zibal)');
@@ -153,9 +154,9 @@ export class ZibalClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retries = options.retries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.agent = this.baseUrl.startsWith('https:')
-      ? new https.Agent({ keepAlive: true })
-      : new http.Agent({ keepAlive: true });
+    const secure = this.baseUrl.startsWith('https:');
+    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.request = secure ? https.request : http.request;
   }
 
   /** The page where the customer pays. */
@@ -259,7 +260,6 @@ export class ZibalClient {
   /** The status and body of the answer, within `timeoutMs` for all of it; {@link ZibalUnavailableError} if none. */
   private post(path: string, payload: string): Promise<{ status: number; raw: string }> {
     const url = new URL(`${this.baseUrl}${path}`);
-    const request = url.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
       let answered = false;
       const fail = (error: Error) => {
@@ -273,7 +273,7 @@ export class ZibalClient {
           ),
         );
       };
-      const req = request(
+      const req = this.request(
         url,
         {
           method: 'POST',
