@@ -171,7 +171,7 @@ export async function runBillingJob(options: BillingJobOptions): Promise<Billing
     const handled = new Set<string>();
     await billEach(options, writers, concurrency, result, report.usage, async (tenant, usage, index) => {
       tenant.print('');
-      await billTenant(tenant, period, source, usage, handled, () => create!.get(index));
+      await billTenant(tenant, source, usage, handled, () => create!.get(index));
     });
 
     if (!options.dryRun) {
@@ -349,14 +349,17 @@ function newInvoice(
 
 async function billTenant(
   tenant: TenantRun,
-  period: BillingPeriod,
   source: UsageSourceName,
   usage: TenantUsage,
   handled: Set<string>,
   create: () => Promise<CreatedInvoice>,
 ): Promise<void> {
   const { options, print } = tenant;
-  const { usageCents } = newInvoice(options.config, period, source, usage);
+  const usageCents = tokenCostCents(
+    usage.tokens,
+    usage.discountPercent,
+    options.config.PRICE_PER_1K_TOKENS_TOMANS,
+  );
   print(`Processing tenant: ${usage.slug}`);
   print(`  Tokens: ${formatCount(usage.tokens)}`);
   const discount =
