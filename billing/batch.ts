@@ -16,12 +16,12 @@ export class StepBatcher<In, Out> {
   /**
    * @param many writes several items at once; results in the order of the items. If it throws, nothing of the
    *   batch may have been written (one statement or one transaction).
-   * @param one writes one item: used alone, and to retry a failed batch item by item, so one bad row fails only
-   *   its own tenant.
+   * @param one writes one item (by default `many` of it alone): used alone, and to retry a failed batch item by
+   *   item, so one bad row fails only its own tenant.
    */
   constructor(
     private readonly many: (items: In[]) => Promise<Out[]>,
-    private readonly one: (item: In) => Promise<Out>,
+    private readonly one: (item: In) => Promise<Out> = async (item) => (await many([item]))[0]!,
     private readonly maxBatch = 100,
   ) {}
 
@@ -82,12 +82,13 @@ export class CreateAhead<In, Out> {
 
   /**
    * @param many creates several at once, results in their order; if it throws, none was created.
-   * @param one creates one: used to retry a failed chunk item by item, so one bad row fails only its tenant.
+   * @param one creates one (by default `many` of it alone): used to retry a failed chunk item by item, so one bad
+   *   row fails only its tenant.
    */
   constructor(
     private readonly items: readonly In[],
     private readonly many: (items: In[]) => Promise<Out[]>,
-    private readonly one: (item: In) => Promise<Out>,
+    private readonly one: (item: In) => Promise<Out> = async (item) => (await many([item]))[0]!,
     private readonly chunk = 100,
   ) {}
 

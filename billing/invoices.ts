@@ -284,12 +284,10 @@ export async function createInvoices(
   );
 }
 
-/** Step 2a: written before Zibal is asked, so a lost answer is looked up by order id instead of asked again. */
-export async function markLinkRequested(pool: pg.Pool, id: string): Promise<void> {
-  await markLinksRequested(pool, [id]);
-}
-
-/** {@link markLinkRequested} for several invoices in one statement. */
+/**
+ * Step 2a, for several invoices in one statement: written before Zibal is asked, so a lost answer is looked up by
+ * order id instead of asked again.
+ */
 export async function markLinksRequested(pool: pg.Pool, ids: readonly string[]): Promise<void> {
   await pool.query(
     `UPDATE tenant_invoice SET link_requested_at = coalesce(link_requested_at, now()), updated_at = now()

@@ -8,7 +8,6 @@ import {
   createInvoices,
   type Invoice,
   invoicesForDay,
-  markLinkRequested,
   markLinksRequested,
   markStepFailed,
   type NewInvoice,
@@ -255,17 +254,11 @@ interface StepWriters {
 function stepWriters(db: Database): StepWriters {
   const pool = db.pool;
   return {
-    linkRequested: new StepBatcher(
-      async (ids) => {
-        await markLinksRequested(pool, ids);
-        return ids.map(() => undefined);
-      },
-      (id) => markLinkRequested(pool, id),
-    ),
-    steps: new StepBatcher(
-      (records) => recordSteps(pool, records),
-      async (record) => (await recordSteps(pool, [record]))[0],
-    ),
+    linkRequested: new StepBatcher<string, void>(async (ids) => {
+      await markLinksRequested(pool, ids);
+      return ids.map(() => undefined);
+    }),
+    steps: new StepBatcher((records) => recordSteps(pool, records)),
   };
 }
 
