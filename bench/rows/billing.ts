@@ -4,6 +4,7 @@
  * `--dry-run` (usage read and priced, nothing written or sent), which isolates the per-invoice steps.
  * The job runs in its own process, as the CronJob does; the fake Zibal and the SMTP sink run here.
  */
+import { loadConfig } from '../../app/config/index.js';
 import { startFakeZibal } from '../../test/fakes/zibal.js';
 import { withWorker } from '../lib/child.js';
 import type { Line } from '../lib/report.js';
@@ -66,7 +67,7 @@ export const billingRow: RowDefinition = {
         lines: [line],
         notes: [
           `One run (it writes invoices; a second run of the same day has nothing to do), so no p95; ` +
-            'tenants billed BILLING_CONCURRENCY (default 32) at a time, their database writes grouped. ' +
+            `tenants billed ${loadConfig({}).BILLING_CONCURRENCY} at a time (BILLING_CONCURRENCY's default), their database writes grouped. ` +
             `${(r.printed / tenants).toFixed(1)} output lines per tenant; ${perTenantMs.toFixed(1)} ms per tenant; ` +
             `${zibal.callsTo('request').length} Zibal requests, ${smtp.received} e-mails over ${smtp.connections} SMTP ` +
             'connections (a relay that greets at once; TLS and AUTH on a real relay add their set-up per connection). ' +
