@@ -46,15 +46,15 @@ export function restrictedContainerSecurityContext(): k8s.SecurityContext {
 }
 
 /**
- * The pod half: a fixed non-root user (the one the image was built for, so its files are readable) and the
- * group that owns mounted volumes.
+ * The pod half: a fixed non-root user (the one the image was built for, so its files are readable), whose group
+ * also owns mounted volumes.
  */
-export function podSecurityContext(uid: number, fsGroup: number = uid): k8s.PodSecurityContext {
+export function podSecurityContext(uid: number): k8s.PodSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
     runAsGroup: uid,
-    fsGroup,
+    fsGroup: uid,
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
