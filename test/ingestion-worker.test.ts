@@ -4,12 +4,9 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../app/db/index.js';
+import { encodeVectorArray } from '../app/db/vector.js';
 import { IngestionWorker } from '../app/server/documents/ingestion-worker.js';
-import {
-  createDocumentWithJob,
-  encodeVectorArray,
-  insertChunks,
-} from '../app/server/documents/repository.js';
+import { createDocumentWithJob, insertChunks } from '../app/server/documents/repository.js';
 import { LocalHashingEmbedder } from '../app/server/embeddings/local-hashing-embedder.js';
 import type { Embedder } from '../app/server/embeddings/types.js';
 import type { ParsedDocument } from '../app/server/ingest/index.js';

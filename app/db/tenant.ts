@@ -39,16 +39,15 @@ export const isUuid = (value: string) => UUID.test(value);
  *
  * BEGIN, the role and the tenant go to the server as one statement batch (one round trip instead of three: on
  * the embedded database every round trip waits in one queue). The tenant id is inlined, so it must be a UUID.
+ * `settings` (constant `SET LOCAL` statements, never user input) join that batch.
  */
 export async function withTenant<T>(
   pool: pg.Pool,
   tenantId: string,
   fn: (client: pg.PoolClient) => Promise<T>,
+  options: { settings?: string } = {},
 ): Promise<T> {
   if (!isUuid(tenantId)) throw new TypeError('withTenant needs a tenant UUID');
-  return withTransaction(
-    pool,
-    fn,
-    `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`,
-  );
+  const begin = `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`;
+  return withTransaction(pool, fn, options.settings ? `${begin}; ${options.settings}` : begin);
 }

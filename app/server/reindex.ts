@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/index.js';
 import { openDatabase, withTransaction } from '../db/index.js';
+import { encodeVectorArray } from '../db/vector.js';
 import { embeddingInput } from './documents/ingestion-worker.js';
-import { encodeVectorArray } from './documents/repository.js';
 import { createEmbedder } from './embeddings/create-embedder.js';
 
 const BATCH = 256;

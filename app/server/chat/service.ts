@@ -11,7 +11,7 @@ import { HttpError, notFound } from '../errors.js';
 import { AllModelsFailedError, ModelCallError } from '../llm/errors.js';
 import type { AttemptRecord, FallbackChain, FallbackRecord } from '../llm/fallback-chain.js';
 import type { ServerMetrics } from '../metrics.js';
-import { type RetrievedChunk, retrieveChunks } from '../rag/retrieval.js';
+import { type RetrievedChunk, retrieveForTenant } from '../rag/retrieval.js';
 import { assertWithinBudget } from './budget.js';
 import {
   type Citation,
@@ -269,15 +269,13 @@ export class ChatService {
 
   private retrieve(tenantId: string, question: string, vector: number[]): Promise<RetrievedChunk[]> {
     const { pool, config } = this.deps;
-    return withTenant(pool, tenantId, (db) =>
-      retrieveChunks(db, {
-        tenantId,
-        queryText: question,
-        queryVector: vector,
-        topK: config.RETRIEVAL_TOP_K,
-        minSimilarity: config.RETRIEVAL_MIN_SIMILARITY,
-      }),
-    );
+    return retrieveForTenant(pool, {
+      tenantId,
+      queryText: question,
+      queryVector: vector,
+      topK: config.RETRIEVAL_TOP_K,
+      minSimilarity: config.RETRIEVAL_MIN_SIMILARITY,
+    });
   }
 
   /** The answer and its ledger rows in one transaction; then the metrics, from the same records. */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Queryable } from '../../db/index.js';
+import { encodeVectorArray } from '../../db/vector.js';
 import type { DocumentSummary } from '../schemas/documents.js';
 
 const SUMMARY_COLUMNS = `id, name, kind, mime_type, size_bytes, status, error, pages_total AS pages, pages_done,
@@ -101,8 +102,8 @@ export interface ChunkRow {
 
 /**
  * Inserts a document's chunks in one statement. The vectors travel in PostgreSQL's binary format (see
- * {@link encodeVectorArray}): as text they were about 10 kB per 512-dimension vector, which the embedded database
- * spent longer receiving and parsing (strtof, in WASM) than storing. `vectorTypeOid` is `'vector'::regtype`.
+ * app/db/vector.ts): as text the embedded database spent longer receiving and parsing them than storing them.
+ * `vectorTypeOid` is `'vector'::regtype`.
  */
 export async function insertChunks(
   db: Queryable,
@@ -130,29 +131,6 @@ export async function insertChunks(
       encodeVectorArray(vectors, vectorTypeOid),
     ],
   );
-}
-
-/**
- * A one-dimensional `vector[]` in PostgreSQL's binary format (array_recv of pgvector's vector_recv): node-postgres
- * sends a Buffer parameter as binary. Each element is int16 dimensions, int16 zero, then big-endian float4s (each
- * component rounded to the nearest float4, as pgvector does for any input).
- */
-export function encodeVectorArray(vectors: ArrayLike<number>[], vectorTypeOid: number): Buffer {
-  let size = 20;
-  for (const v of vectors) size += 8 + 4 * v.length;
-  const buf = Buffer.allocUnsafe(size);
-  let o = buf.writeInt32BE(1, 0); // dimensions of the array
-  o = buf.writeInt32BE(0, o); // no NULLs
-  o = buf.writeUInt32BE(vectorTypeOid, o);
-  o = buf.writeInt32BE(vectors.length, o);
-  o = buf.writeInt32BE(1, o); // lower bound
-  for (const v of vectors) {
-    o = buf.writeInt32BE(4 + 4 * v.length, o);
-    o = buf.writeInt16BE(v.length, o);
-    o = buf.writeInt16BE(0, o);
-    for (let i = 0; i < v.length; i++) o = buf.writeFloatBE(v[i]!, o);
-  }
-  return buf;
 }
 
 /** Deletes a document and (by cascade) its chunks and job; returns how many chunks went with it. */

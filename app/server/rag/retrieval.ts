@@ -1,4 +1,6 @@
-import type { PoolClient } from 'pg';
+import type pg from 'pg';
+import { withTenant } from '../../db/index.js';
+import { encodeVector } from '../../db/vector.js';
 
 export interface RetrievedChunk {
   chunkId: string;
@@ -66,12 +68,26 @@ const RRF_K = 60;
  * results are never starved by a large one's.
  */
 export async function retrieveChunks(
-  client: PoolClient,
+  client: pg.PoolClient,
   options: RetrievalOptions,
 ): Promise<RetrievedChunk[]> {
+  await client.query(hnswScanSettings(efSearchFor(candidatesFor(options.topK))));
+  return hybridQuery(client, options);
+}
+
+/**
+ * {@link retrieveChunks} in a tenant transaction of its own, as a chat turn runs it: the scan settings go with
+ * BEGIN, one round trip fewer into the embedded database's single queue.
+ */
+export function retrieveForTenant(pool: pg.Pool, options: RetrievalOptions): Promise<RetrievedChunk[]> {
+  return withTenant(pool, options.tenantId, (db) => hybridQuery(db, options), {
+    settings: hnswScanSettings(efSearchFor(candidatesFor(options.topK))),
+  });
+}
+
+async function hybridQuery(client: pg.PoolClient, options: RetrievalOptions): Promise<RetrievedChunk[]> {
   const candidates = candidatesFor(options.topK);
   const tiers = fullTextTiers(options.queryText);
-  await client.query(hnswScanSettings(efSearchFor(candidates)));
   const { rows } = await client.query<{
     id: string;
     document_id: string;
@@ -121,7 +137,7 @@ export async function retrieveChunks(
       ORDER BY f.score DESC, c.id`,
     [
       options.tenantId,
-      `[${options.queryVector.join(',')}]`,
+      encodeVector(options.queryVector),
       tiers.all,
       candidates,
       RRF_K,
