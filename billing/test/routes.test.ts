@@ -46,6 +46,7 @@ beforeAll(async () => {
       userId: tenantId,
       role: 'owner',
       email: 'owner@example.com',
+      dailyTokenBudget: null,
     };
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {

@@ -12,6 +12,8 @@ export interface AuthContext {
   tenantSlug: string;
   role: Role;
   email: string;
+  /** The team's daily token budget (NULL: unlimited), read with the user so an unlimited team's question skips the check. */
+  dailyTokenBudget: number | null;
 }
 
 export interface TenantRow {
@@ -88,7 +90,8 @@ export async function findUserByEmail(pool: pg.Pool, email: string) {
 /** The caller's identity for a token's subject; undefined when the user was deleted. */
 export async function loadAuthContext(pool: pg.Pool, userId: string): Promise<AuthContext | undefined> {
   const { rows } = await pool.query<AuthContext>(
-    `SELECT u.id AS "userId", u.tenant_id AS "tenantId", t.slug AS "tenantSlug", u.role, u.email
+    `SELECT u.id AS "userId", u.tenant_id AS "tenantId", t.slug AS "tenantSlug", u.role, u.email,
+            t.daily_token_budget AS "dailyTokenBudget"
        FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = $1`,
     [userId],
   );

@@ -1,22 +1,26 @@
 import type { Queryable } from '../../db/index.js';
+import type { AuthContext } from '../accounts/repository.js';
 import { HttpError } from '../errors.js';
 
 /**
  * Refuses a question when the tenant's daily token budget (tenants.daily_token_budget; NULL = unlimited) is
- * spent. The day is the billing day, so the budget resets at midnight in the billing time zone.
+ * spent. The day is the billing day, so the budget resets at midnight in the billing time zone. An unlimited
+ * team (the default; its budget comes with the auth context) does not pay for summing its day's ledger.
  */
-export async function assertWithinBudget(db: Queryable, tenantId: string, timeZone: string): Promise<void> {
+export async function assertWithinBudget(
+  db: Queryable,
+  auth: Pick<AuthContext, 'tenantId' | 'dailyTokenBudget'>,
+  timeZone: string,
+): Promise<void> {
+  if (auth.dailyTokenBudget === null) return;
   const { rows } = await db.query<{ budget: number | null; used: number; resets_at: Date }>(
     `WITH day AS (SELECT date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2 AS start)
      SELECT t.daily_token_budget AS budget,
-            -- An unlimited team (the default) does not pay for summing its day's ledger on every question.
-            CASE WHEN t.daily_token_budget IS NULL THEN 0
-                 ELSE coalesce((SELECT sum(u.input_tokens + u.output_tokens) FROM usage_ledger u, day
-                                 WHERE u.tenant_id = t.id AND u.created_at >= day.start), 0)
-            END::bigint AS used,
+            coalesce((SELECT sum(u.input_tokens + u.output_tokens) FROM usage_ledger u, day
+                       WHERE u.tenant_id = t.id AND u.created_at >= day.start), 0)::bigint AS used,
             (SELECT start + interval '1 day' FROM day) AS resets_at
        FROM tenants t WHERE t.id = $1`,
-    [tenantId, timeZone],
+    [auth.tenantId, timeZone],
   );
   const row = rows[0];
   if (!row || row.budget === null || row.used < row.budget) return;

@@ -23,12 +23,21 @@ export interface StoredMessage {
   created_at: string;
 }
 
-export async function createConversation(db: Queryable, tenantId: string, userId: string, title: string) {
-  const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO conversations (tenant_id, user_id, title) VALUES ($1, $2, $3) RETURNING id',
-    [tenantId, userId, title],
+/** A new conversation and its first (user) message, in one statement. */
+export async function startConversation(
+  db: Queryable,
+  m: { tenantId: string; userId: string; title: string; content: string },
+): Promise<{ conversationId: string; messageId: string }> {
+  const { rows } = await db.query<{ conversation_id: string; id: string }>(
+    `WITH conversation AS (
+       INSERT INTO conversations (tenant_id, user_id, title) VALUES ($1, $2, $3) RETURNING id
+     )
+     INSERT INTO messages (tenant_id, conversation_id, role, content)
+     SELECT $1, id, 'user', $4 FROM conversation
+     RETURNING conversation_id, id`,
+    [m.tenantId, m.userId, m.title, m.content],
   );
-  return rows[0]!.id;
+  return { conversationId: rows[0]!.conversation_id, messageId: rows[0]!.id };
 }
 
 export async function conversationExists(db: Queryable, tenantId: string, id: string): Promise<boolean> {

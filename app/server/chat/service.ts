@@ -16,9 +16,9 @@ import { assertWithinBudget } from './budget.js';
 import {
   type Citation,
   conversationExists,
-  createConversation,
   getMessages,
   insertMessage,
+  startConversation,
 } from './conversations.js';
 import { buildPrompt, nothingFoundAnswer } from './prompt.js';
 
@@ -80,16 +80,22 @@ export class ChatService {
     // The question's embedding is computed while its turn is recorded; a refused turn never reads it.
     const embedding = this.embedQuestion(auth.tenantId, question);
     embedding.catch(() => {});
+    // Every statement of this transaction holds the embedded database's one backend until COMMIT: a new
+    // conversation and its question go in as one statement.
     const { conversationId, userMessageId, history } = await withTenant(pool, auth.tenantId, async (db) => {
-      await assertWithinBudget(db, auth.tenantId, config.BILLING_TIMEZONE);
-      let conversationId = input.conversation_id;
-      let history: Awaited<ReturnType<typeof getMessages>> = [];
-      if (conversationId) {
-        if (!(await conversationExists(db, auth.tenantId, conversationId))) throw notFound('Conversation');
-        history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
-      } else {
-        conversationId = await createConversation(db, auth.tenantId, auth.userId, title(question));
+      await assertWithinBudget(db, auth, config.BILLING_TIMEZONE);
+      const conversationId = input.conversation_id;
+      if (!conversationId) {
+        const started = await startConversation(db, {
+          tenantId: auth.tenantId,
+          userId: auth.userId,
+          title: title(question),
+          content: question,
+        });
+        return { ...started, userMessageId: started.messageId, history: [] };
       }
+      if (!(await conversationExists(db, auth.tenantId, conversationId))) throw notFound('Conversation');
+      const history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
       const userMessageId = await insertMessage(db, {
         tenantId: auth.tenantId,
         conversationId,
