@@ -27,14 +27,19 @@ export function summarize(samples: readonly number[]): Summary {
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution. */
 export const now = () => performance.now();
 
-/** Runs `task(i)` for i in [0, total) with at most `concurrency` running at once. */
+/**
+ * Runs `task(i)` for i in [0, total) with at most `concurrency` running at once. With `rampMs`, lane k starts
+ * k × rampMs after the first (a load tool's ramp-up) instead of all at once.
+ */
 export async function runConcurrently(
   total: number,
   concurrency: number,
   task: (index: number) => Promise<void>,
+  rampMs = 0,
 ): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, total) }, async () => {
+  const lanes = Array.from({ length: Math.min(concurrency, total) }, async (_, lane) => {
+    if (rampMs > 0 && lane > 0) await new Promise((resolve) => setTimeout(resolve, lane * rampMs));
     for (let i = next++; i < total; i = next++) await task(i);
   });
   await Promise.all(lanes);

@@ -4,10 +4,14 @@
  * through the API would spend minutes in argon2) and mint their access tokens with the server's own signer.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { LocalHashingEmbedder } from '../../app/server/embeddings/local-hashing-embedder.js';
 import { startDocuChat } from '../../app/server/start.js';
 import { serveWorker } from '../lib/worker-ipc.js';
+
+/** Linux's USER_HZ: /proc reports thread CPU time in these ticks. */
+const CLOCK_TICKS = 100;
 
 const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 
@@ -38,6 +42,11 @@ export interface SeedTenantsRequest {
   chunkText?: string;
   /** Slug prefix, so several seedings do not collide. */
   prefix: string;
+}
+
+export interface ServerCpu {
+  process: number;
+  main: number | null;
 }
 
 export interface SeededTenant {
@@ -94,6 +103,20 @@ serveWorker(
           out.push({ ...t, token: running.app.signAccessToken({ id: t.userId, tenant_id: t.tenantId }) });
       }
       return out;
+    },
+    /**
+     * CPU time in ms of the whole server process and of its main (API) thread; the rest is the embedded
+     * database's thread and V8's helper threads (garbage collection). Linux only: the main thread's from /proc.
+     */
+    cpuMs(): ServerCpu {
+      const { user, system } = process.cpuUsage();
+      let main: number | null = null;
+      try {
+        const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        main = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      } catch {}
+      return { process: (user + system) / 1000, main };
     },
   },
   { url: running.url },
