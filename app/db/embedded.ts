@@ -2,6 +2,7 @@ import { type Dirent, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { lockDataDir } from './embedded-lock.js';
 import type { EmbeddedWorkerData, EmbeddedWorkerMessage } from './embedded-worker.js';
 
 export interface EmbeddedPostgres {
@@ -16,17 +17,30 @@ export interface EmbeddedPostgres {
  *
  * PGlite executes every statement synchronously on the thread that owns it, so it runs in a worker thread:
  * on the API's own thread each query would stall every other request's parsing, streaming and serialising.
+ * The data directory is locked for this process until `close` (see embedded-lock.ts).
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   maxConnections: number,
   options: { cacheMb?: number | undefined } = {},
 ): Promise<EmbeddedPostgres> {
-  const cacheMb = options.cacheMb ?? defaultCacheMb(dataDir);
-  const worker = startWorker({ dataDir, maxConnections, cacheMb } satisfies EmbeddedWorkerData);
-  const first = await nextMessage(worker);
+  const lock = lockDataDir(dataDir);
+  let worker: Worker;
+  let first: EmbeddedWorkerMessage;
+  try {
+    const cacheMb = options.cacheMb ?? defaultCacheMb(dataDir);
+    worker = startWorker({ dataDir, maxConnections, cacheMb } satisfies EmbeddedWorkerData);
+    first = await nextMessage(worker).catch(async (error) => {
+      await worker.terminate();
+      throw error;
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   if (first.type !== 'listening') {
     await worker.terminate();
+    lock.release();
     throw new Error(
       `The embedded database under ${dataDir} did not start: ${first.type === 'failed' ? first.message : first.type}`,
     );
@@ -40,6 +54,7 @@ export async function startEmbeddedPostgres(
         // PGlite flushes its data directory on close; a worker that died already has nothing left to flush.
         await nextMessage(worker).catch(() => {});
         await worker.terminate();
+        lock.release();
       })();
       return closing;
     },
