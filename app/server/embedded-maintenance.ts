@@ -17,8 +17,8 @@ export interface MaintenanceAction {
  * this). ANALYZE holds the database thread for about half a second at 100k chunks.
  *
  * It does not vacuum: a statement holds the one database thread, and after a fifth of 100k chunks was deleted a
- * VACUUM spent 10 minutes repairing the HNSW graph. Pages are still pruned of dead rows as they are read.
- * External PostgreSQL has autovacuum.
+ * VACUUM spent 10 minutes repairing the HNSW graph. Pages are still pruned of dead rows as they are read; the
+ * space becomes reusable with `npm run vacuum`, server stopped (vacuum.ts). External PostgreSQL has autovacuum.
  */
 export class EmbeddedMaintenance {
   private readonly loop: BackgroundLoop;
