@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../app/db/index.js';
 import { LocalHashingEmbedder } from '../app/server/embeddings/local-hashing-embedder.js';
-import { fullTextTiers, retrieveChunks } from '../app/server/rag/retrieval.js';
+import {
+  candidatesFor,
+  efSearchFor,
+  fullTextTiers,
+  HNSW_EF_SEARCH,
+  hnswScanSettings,
+  retrieveChunks,
+  retrieveForTenant,
+} from '../app/server/rag/retrieval.js';
 import { type Account, startTestServer, type TestServer } from './support/server.js';
 
 describe('fullTextTiers', () => {
@@ -108,17 +116,29 @@ describe('tenant-scoped full-text search (migration 004)', () => {
     const [target] = await addChunks(carol, [
       'The quarterly turbine inspection schedule for the Tabriz plant is posted at the gate.',
     ]);
+    const question = 'When is the quarterly turbine inspection schedule in Tabriz updated?';
+    const options = {
+      tenantId: carol.tenantId,
+      queryText: question,
+      queryVector: embedder.embedOne(question),
+      topK: 5,
+      minSimilarity: 0.2,
+    };
     const results = await withTenant(server.db.pool, carol.tenantId, (client) =>
-      retrieveChunks(client, {
-        tenantId: carol.tenantId,
-        queryText: 'When is the quarterly turbine inspection schedule in Tabriz updated?',
-        queryVector: embedder.embedOne(
-          'When is the quarterly turbine inspection schedule in Tabriz updated?',
-        ),
-        topK: 5,
-        minSimilarity: 0.2,
-      }),
+      retrieveChunks(client, options),
     );
     expect(results[0]).toMatchObject({ chunkId: target, textMatch: true });
+    // The chat's form, in a transaction of its own, finds the same.
+    expect(await retrieveForTenant(server.db.pool, options)).toEqual(results);
+  });
+
+  it('runs a tenant transaction with the HNSW scan settings it opens with, and only that transaction', async () => {
+    const show = `SELECT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS scan`;
+    const inside = await withTenant(server.db.pool, alice.tenantId, (client) => client.query(show), {
+      settings: hnswScanSettings(efSearchFor(candidatesFor(10))),
+    });
+    expect(inside.rows[0]).toEqual({ ef: String(HNSW_EF_SEARCH), scan: 'relaxed_order' });
+    const after = await withTenant(server.db.pool, alice.tenantId, (client) => client.query(show));
+    expect(after.rows[0]).toEqual({ ef: '40', scan: 'off' });
   });
 });

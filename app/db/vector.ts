@@ -1,7 +1,7 @@
 /**
  * pgvector values in PostgreSQL's binary format, which node-postgres sends for a Buffer parameter. As text a
- * 512-dimension vector is about 10 kB that the embedded database receives and parses with strtof in WASM: 0.9 ms
- * per vector, more than storing it or using it in a search.
+ * 512-dimension vector is about 10 kB that the embedded database receives and parses with strtof in WASM
+ * (`SELECT $1::vector`: 1.4 ms as text, 0.6 ms in binary; for a document's chunks, longer than storing them).
  *
  * A vector (vector_recv) is int16 dimensions, int16 zero, then big-endian float4s, each component rounded to the
  * nearest float4 as pgvector does for any input.

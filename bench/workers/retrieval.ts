@@ -17,6 +17,7 @@ import {
   efSearchFor,
   hnswScanSettings,
   retrieveChunks,
+  retrieveForTenant,
 } from '../../app/server/rag/retrieval.js';
 import { schemaCacheKey } from '../lib/cache-key.js';
 import { CACHE_DIR } from '../lib/child.js';
@@ -293,17 +294,15 @@ serveWorker({
             .toLowerCase()} work?`;
         });
         const vectors = questions.map((q) => embedder.embedOne(q));
-        // The product's call, as the chat makes it: in a tenant transaction.
+        // The product's call, as the chat makes it: in a tenant transaction of its own.
         const retrieve = (i: number) =>
-          withTenant(pool, tenant.id, (c) =>
-            retrieveChunks(c, {
-              tenantId: tenant.id,
-              queryText: questions[i]!,
-              queryVector: vectors[i]!,
-              topK: TOP_K,
-              minSimilarity: 0.2,
-            }),
-          );
+          retrieveForTenant(pool, {
+            tenantId: tenant.id,
+            queryText: questions[i]!,
+            queryVector: vectors[i]!,
+            topK: TOP_K,
+            minSimilarity: 0.2,
+          });
         // Warm-up: the first queries load index pages and plan caches.
         for (let i = 0; i < Math.min(5, questions.length); i++) {
           await retrieve(i);

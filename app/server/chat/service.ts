@@ -92,7 +92,7 @@ export class ChatService {
           title: title(question),
           content: question,
         });
-        return { ...started, userMessageId: started.messageId, history: [] };
+        return { conversationId: started.conversationId, userMessageId: started.messageId, history: [] };
       }
       if (!(await conversationExists(db, auth.tenantId, conversationId))) throw notFound('Conversation');
       const history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
