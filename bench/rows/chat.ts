@@ -63,8 +63,8 @@ export const chatRow: RowDefinition = {
       const lines: Line[] = [];
       const notes: string[] = [];
       /**
-       * One measurement: `total` questions, `streams` at a time. Ramped, the streams start one answer's length
-       * apart in all (as a load tool's ramp-up would), so the server meets `streams` conversations in flight;
+       * One measurement: `total` questions, `streams` at a time. Ramped, the streams' starts are spread over one
+       * answer's length (as a load tool's ramp-up would), so the server meets `streams` conversations in flight;
        * started together, the first `streams` questions are one burst.
        */
       const measure = async (streams: number, total: number, ramped: boolean, label: string) => {
@@ -139,10 +139,10 @@ export const chatRow: RowDefinition = {
         `Fake upstream: ${UPSTREAM.latencyMs} ms before the first byte, ${UPSTREAM.tokensPerSecond} words/s, ` +
           `${ANSWER_WORDS}-word answers; the baseline replays DocuChat's own prompts with the openai SDK. ` +
           '"Added" = DocuChat minus direct, at the same percentile. LiteLLM publishes 8–29 ms p95 proxy overhead.',
-        `The streams ramp up: they start ${ANSWER_MS} ms (one answer) apart in all, on both sides, so the server ` +
-          `meets that many conversations in flight. The "started together" line is the other reading: ` +
-          `${TARGET_AT} questions at the same instant, an eighth of the requests and so the whole p95, where the ` +
-          `last waits for the server CPU of the others (CPU per question × ${TARGET_AT} ÷ ` +
+        `The streams ramp up: their starts are spread evenly over ${ANSWER_MS} ms (one answer), on both sides, so ` +
+          'the server meets that many conversations in flight. The "started together" line is the other reading: ' +
+          `the first ${TARGET_AT} questions arrive at the same instant, more than the 5 % of the requests a p95 ` +
+          `looks at, and the last of them waits for the server CPU of the others (CPU per question × ${TARGET_AT} ÷ ` +
           `${os.availableParallelism()} cores, shared with the bench client and the fake upstream).`,
       );
       return { lines, notes, peakRssMb: server.peakRssMb() };
