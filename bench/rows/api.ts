@@ -155,6 +155,8 @@ export const apiRow: RowDefinition = {
       ];
       if (d.non2xx || d.errors)
         notes.push(`DocuChat: ${d.non2xx} non-2xx responses, ${d.errors} connection errors.`);
+      if (r.non2xx || r.errors)
+        notes.push(`GET /health: ${r.non2xx} non-2xx responses, ${r.errors} connection errors.`);
       return { lines, notes, peakRssMb: server.peakRssMb() };
     } finally {
       await bare?.stop();
