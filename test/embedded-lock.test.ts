@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -93,6 +93,18 @@ describe('embedded data directory lock', () => {
     }
     errors.length = 0;
     expect(await runBillingCli(['--dry-run'], env, io), errors.join('\n')).toBe(0);
+  });
+
+  it('a database that fails to start gives its directory back: the next attempt reports the same failure', async () => {
+    const pgdata = path.join(tempDir('docuchat-lock-broken-'), 'pgdata');
+    mkdirSync(pgdata, { recursive: true });
+    writeFileSync(path.join(pgdata, 'PG_VERSION'), '9\n'); // a data directory of another PostgreSQL
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(startEmbeddedPostgres(pgdata, 4)).rejects.toThrow(
+        `The embedded database under ${pgdata} did not start`,
+      );
+      expect(existsSync(path.join(pgdata, LOCK_FILE))).toBe(false);
+    }
   });
 
   it('a lock file that names no process is not taken over', async () => {

@@ -25,40 +25,36 @@ export async function startEmbeddedPostgres(
   options: { cacheMb?: number | undefined } = {},
 ): Promise<EmbeddedPostgres> {
   const lock = lockDataDir(dataDir);
-  let worker: Worker;
-  let first: EmbeddedWorkerMessage;
+  let worker: Worker | undefined;
   try {
     const cacheMb = options.cacheMb ?? defaultCacheMb(dataDir);
-    worker = startWorker({ dataDir, maxConnections, cacheMb } satisfies EmbeddedWorkerData);
-    first = await nextMessage(worker).catch(async (error) => {
-      await worker.terminate();
-      throw error;
-    });
+    const started = startWorker({ dataDir, maxConnections, cacheMb } satisfies EmbeddedWorkerData);
+    worker = started;
+    const first = await nextMessage(started);
+    if (first.type !== 'listening') {
+      throw new Error(
+        `The embedded database under ${dataDir} did not start: ${first.type === 'failed' ? first.message : first.type}`,
+      );
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      url: `postgres://postgres:postgres@${first.address}/postgres`,
+      close() {
+        closing ??= (async () => {
+          started.postMessage({ type: 'close' });
+          // PGlite flushes its data directory on close; a worker that died already has nothing left to flush.
+          await nextMessage(started).catch(() => {});
+          await started.terminate();
+          lock.release();
+        })();
+        return closing;
+      },
+    };
   } catch (error) {
+    await worker?.terminate();
     lock.release();
     throw error;
   }
-  if (first.type !== 'listening') {
-    await worker.terminate();
-    lock.release();
-    throw new Error(
-      `The embedded database under ${dataDir} did not start: ${first.type === 'failed' ? first.message : first.type}`,
-    );
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    url: `postgres://postgres:postgres@${first.address}/postgres`,
-    close() {
-      closing ??= (async () => {
-        worker.postMessage({ type: 'close' });
-        // PGlite flushes its data directory on close; a worker that died already has nothing left to flush.
-        await nextMessage(worker).catch(() => {});
-        await worker.terminate();
-        lock.release();
-      })();
-      return closing;
-    },
-  };
 }
 
 /**

@@ -71,7 +71,7 @@ export async function retrieveChunks(
   client: pg.PoolClient,
   options: RetrievalOptions,
 ): Promise<RetrievedChunk[]> {
-  await client.query(hnswScanSettings(efSearchFor(candidatesFor(options.topK))));
+  await client.query(scanSettingsFor(options.topK));
   return hybridQuery(client, options);
 }
 
@@ -81,9 +81,11 @@ export async function retrieveChunks(
  */
 export function retrieveForTenant(pool: pg.Pool, options: RetrievalOptions): Promise<RetrievedChunk[]> {
   return withTenant(pool, options.tenantId, (db) => hybridQuery(db, options), {
-    settings: hnswScanSettings(efSearchFor(candidatesFor(options.topK))),
+    settings: scanSettingsFor(options.topK),
   });
 }
+
+const scanSettingsFor = (topK: number) => hnswScanSettings(efSearchFor(candidatesFor(topK)));
 
 async function hybridQuery(client: pg.PoolClient, options: RetrievalOptions): Promise<RetrievedChunk[]> {
   const candidates = candidatesFor(options.topK);
