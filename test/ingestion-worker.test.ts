@@ -52,28 +52,30 @@ const pages = (n: number): ParsedDocument['pages'] =>
     ],
   }));
 
+/** The upload route's insert: the document with its job, or undefined for a twin of a stored one (same sha). */
+function createDocument(
+  pageCount: number,
+  sha: string,
+  parsedJson = JSON.stringify({ pages: pages(pageCount) }),
+) {
+  return createDocumentWithJob(
+    db.pool,
+    {
+      tenantId,
+      userId: null as unknown as string,
+      name: 'doc.md',
+      kind: 'markdown',
+      mimeType: 'text/markdown',
+      sizeBytes: 1,
+      sha256: sha,
+      pagesTotal: pageCount,
+    },
+    parsedJson,
+  );
+}
+
 async function newDocument(pageCount: number, sha = `sha-${Math.random()}`) {
-  const parsed = { pages: pages(pageCount) } as ParsedDocument;
-  const client = await db.pool.connect();
-  try {
-    const doc = await createDocumentWithJob(
-      client,
-      {
-        tenantId,
-        userId: null as unknown as string,
-        name: 'doc.md',
-        kind: 'markdown',
-        mimeType: 'text/markdown',
-        sizeBytes: 1,
-        sha256: sha,
-        pagesTotal: pageCount,
-      },
-      JSON.stringify(parsed),
-    );
-    return doc!;
-  } finally {
-    client.release();
-  }
+  return (await createDocument(pageCount, sha))!;
 }
 
 function worker(embedder: Embedder, options: { leaseMs?: number; maxAttempts?: number } = {}) {
@@ -286,26 +288,7 @@ describe('ingestion worker', () => {
   it('creates the document and its job together, and neither for a duplicate', async () => {
     const first = await newDocument(1, 'same');
     expect(await jobCount(first.id)).toBe(1);
-    const client = await db.pool.connect();
-    try {
-      const twin = await createDocumentWithJob(
-        client,
-        {
-          tenantId,
-          userId: null as unknown as string,
-          name: 'twin.md',
-          kind: 'markdown',
-          mimeType: 'text/markdown',
-          sizeBytes: 1,
-          sha256: 'same',
-          pagesTotal: 1,
-        },
-        '{}',
-      );
-      expect(twin).toBeUndefined();
-    } finally {
-      client.release();
-    }
+    expect(await createDocument(1, 'same', '{}')).toBeUndefined();
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM ingestion_jobs');
     expect(rows[0].n).toBe(1);
   });
