@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reindex } from '../app/server/reindex.js';
 import { startFakeOpenAI } from './fakes/openai.js';
-import { startTestServer, TEST_JWT_SECRET } from './support/server.js';
+import { shelvesOf, startTestServer, TEST_JWT_SECRET } from './support/server.js';
 
 describe('npm run reindex', () => {
   it('changes the vector dimension of a deployment, re-embedding every chunk, and answers as before', async () => {
@@ -53,10 +53,7 @@ describe('npm run reindex', () => {
     const offline = await startTestServer({ DATABASE_URL: '' }, dataDir);
     const account = await offline.signUp();
     // Long enough for some 30 chunks, so the vector index spans pages.
-    const filler = Array.from(
-      { length: 600 },
-      (_, i) => `Shelf ${i} holds the ledgers of year ${1900 + i}, bound in cloth number ${i * 7}.`,
-    ).join(' ');
+    const filler = shelvesOf('ledgers');
     const up = await offline.upload(
       account.accessToken,
       'notes.md',

@@ -3,17 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vacuum } from '../app/server/vacuum.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { shelvesOf, startTestServer, type TestServer } from './support/server.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-vacuum-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-// Some 30 chunks per document, so a document's chunks span many pages.
-const shelves = (topic: string) =>
-  Array.from(
-    { length: 600 },
-    (_, i) => `Shelf ${i} holds the ${topic} of year ${1900 + i}, bound in cloth number ${i * 7}.`,
-  ).join(' ');
 
 async function store(server: TestServer, token: string, name: string, text: string) {
   const up = await server.upload(token, name, text, 'text/markdown');
@@ -35,12 +28,12 @@ describe('npm run vacuum', () => {
     const first = await startTestServer(env, dataDir);
     const account = await first.signUp();
     const token = account.accessToken;
-    const ledgers = await store(first, token, 'ledgers.md', `# Ledgers\n\n${shelves('ledgers')}`);
+    const ledgers = await store(first, token, 'ledgers.md', `# Ledgers\n\n${shelvesOf('ledgers')}`);
     await store(
       first,
       token,
       'maps.md',
-      `# Maps\n\n${shelves('maps')}\n\nThe harbour chart is kept in drawer nine.`,
+      `# Maps\n\n${shelvesOf('maps')}\n\nThe harbour chart is kept in drawer nine.`,
     );
     const withBoth = await chunksBytes(first);
     expect((await first.api('DELETE', `/api/v1/documents/${ledgers}`, { token })).status).toBe(204);
@@ -61,7 +54,7 @@ describe('npm run vacuum', () => {
     const second = await startTestServer(env, dataDir);
     try {
       // A document of the same size goes into the space the deleted one left: the table does not grow.
-      await store(second, token, 'letters.md', `# Letters\n\n${shelves('letters')}`);
+      await store(second, token, 'letters.md', `# Letters\n\n${shelvesOf('letters')}`);
       // (Without the vacuum it grew from 264 to 392 kB.)
       expect(await chunksBytes(second)).toBeLessThanOrEqual(withBoth);
       const events = await second.chat(token, 'Where is the harbour chart kept?');

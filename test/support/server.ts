@@ -54,6 +54,13 @@ let counter = 0;
 export const uniqueEmail = (prefix = 'user') =>
   `${prefix}-${process.pid}-${Date.now()}-${++counter}@example.com`;
 
+/** About 30 chunks of distinct sentences about `topic`: enough for a document's chunks and vectors to span pages. */
+export const shelvesOf = (topic: string) =>
+  Array.from(
+    { length: 600 },
+    (_, i) => `Shelf ${i} holds the ${topic} of year ${1900 + i}, bound in cloth number ${i * 7}.`,
+  ).join(' ');
+
 /** Starts DocuChat on embedded defaults in a fresh data directory (one per test file: PGlite boots in seconds). */
 export async function startTestServer(
   env: Record<string, string> = {},
