@@ -32,9 +32,16 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * How every generated YAML file is written. `compat: 'yaml-1.1'` quotes each string a YAML 1.1 reader (kubectl,
+ * Helm, Prometheus: Go's yaml.v2) would take for a boolean, null, number or timestamp (`off`, `no`, `y`, `1:30`,
+ * `0755`), while YAML 1.2 readers see the same strings; lineWidth 0: long strings (rule expressions, scripts)
+ * are never folded, so edits stay one-line diffs.
+ */
+export const YAML_OUTPUT_OPTIONS = { lineWidth: 0, minContentWidth: 0, compat: 'yaml-1.1' } as const;
+
 export function renderObjectYaml(object: KubeObject): string {
-  // lineWidth 0: long strings (rule expressions, scripts) are never folded, so edits stay one-line diffs.
-  return HEADER + stringify(sortKeys(object), { lineWidth: 0, minContentWidth: 0 });
+  return HEADER + stringify(sortKeys(object), YAML_OUTPUT_OPTIONS);
 }
 
 /** The objects of one stack, as the stack file configures them (what the Pulumi program applies too). */
