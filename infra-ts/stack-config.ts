@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { SECRET_CONFIG_KEYS } from './secrets.js';
 
+/** This repository's registry: CI pushes to `ghcr.io/<owner>`, and the owner is `docuchat`. */
+export const DEFAULT_IMAGE_REGISTRY = 'ghcr.io/docuchat';
+
 export class StackConfigError extends Error {
   override name = 'StackConfigError';
 }
@@ -57,18 +60,21 @@ export function isCronSchedule(expr: string): boolean {
 
 const cron = z.string().refine(isCronSchedule, { error: 'a five-field cron schedule such as "0 3 * * *"' });
 
+/** An image tag: what `docker tag` accepts, never `latest` (a rollout must be reproducible). */
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'an image tag such as v1.4.2' })
+  .refine((t) => t !== 'latest', {
+    error: 'a pinned tag, not "latest" (a rollout must be reproducible)',
+  });
+
 const image = (repository: string, tag: string) =>
   z
     .strictObject({
       repository: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
-        error: 'an image repository without tag, such as ghcr.io/docuchat/docuchat-backend',
+        error: 'an image repository without tag, such as pgvector/pgvector',
       }),
-      tag: z
-        .string()
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'an image tag such as v1.4.2' })
-        .refine((t) => t !== 'latest', {
-          error: 'a pinned tag, not "latest" (a rollout must be reproducible)',
-        }),
+      tag: imageTag,
     })
     .prefault({ repository, tag });
 
@@ -102,10 +108,21 @@ const schema = z.strictObject({
       clusterIssuer: dnsLabel.default('letsencrypt-prod'),
     })
     .prefault({}),
+  /**
+   * The release of DocuChat's own images (backend, frontend), a tag CI pushed: the deploy workflow sets it from
+   * the git tag it deploys; unset, the Pulumi program takes the newest release tag of the checkout
+   * (`release.ts`), and `dist/` shows the placeholder `RELEASE`.
+   */
+  release: imageTag.optional(),
   images: z
     .strictObject({
-      backend: image('ghcr.io/docuchat/docuchat-backend', '0.1.0'),
-      frontend: image('ghcr.io/docuchat/docuchat-frontend', '0.1.0'),
+      /** Where CI pushes DocuChat's images: `ghcr.io/<GitHub owner, lower-case>`. */
+      registry: z
+        .string()
+        .regex(/^[a-z0-9]+([.-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+          error: 'a registry and namespace without image name, such as ghcr.io/acme',
+        })
+        .default(DEFAULT_IMAGE_REGISTRY),
       postgresql: image('pgvector/pgvector', 'pg16'),
       redis: image('redis', '7-alpine'),
       prometheus: image('prom/prometheus', 'v2.53.3'),
@@ -248,8 +265,10 @@ export function parseStackConfig(stack: string, values: Record<string, unknown>)
     const issue = parsed.error.issues[0]!;
     const where = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
     const key = `docuchat:${where.map(String).join('.')}`;
-    const message =
-      issue.code === 'unrecognized_keys'
+    const moved = issue.code === 'unrecognized_keys' && where.join('.').match(/^images\.(backend|frontend)$/);
+    const message = moved
+      ? "is not a setting any more: DocuChat's images are <docuchat:images.registry>/docuchat-<component>:<docuchat:release>"
+      : issue.code === 'unrecognized_keys'
         ? 'is not a known setting (a typo?)'
         : issue.code === 'invalid_type' && issue.input === undefined
           ? 'is required'

@@ -44,9 +44,13 @@ export function renderObjectYaml(object: KubeObject): string {
   return HEADER + stringify(sortKeys(object), YAML_OUTPUT_OPTIONS);
 }
 
-/** The objects of one stack, as the stack file configures them (what the Pulumi program applies too). */
-export function stackObjects(stack: string, rootDir = REPO_ROOT): KubeObject[] {
-  return synthesizeStack(readStackConfig(stack, rootDir), renderObservability);
+/**
+ * The objects of one stack, as the stack file configures them: what the Pulumi program applies, with the
+ * release it deploys in place of the `RELEASE` placeholder of DocuChat's images.
+ */
+export function stackObjects(stack: string, rootDir = REPO_ROOT, release?: string): KubeObject[] {
+  const config = readStackConfig(stack, rootDir);
+  return synthesizeStack(release ? { ...config, release } : config, renderObservability);
 }
 
 /** File name → content of one stack's `dist/k8s/<stack>/` directory. */

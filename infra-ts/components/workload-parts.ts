@@ -4,6 +4,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { APP_IMAGES, RELEASE_PLACEHOLDER } from '../names.js';
 
 export interface ImageRef {
   readonly repository: string;
@@ -17,6 +18,17 @@ export interface ResourceSpec {
 
 export function imageName(image: ImageRef): string {
   return `${image.repository}:${image.tag}`;
+}
+
+/** Where a DocuChat image of this stack comes from: the configured registry, and the release being deployed. */
+export interface AppImageConfig {
+  readonly images: { readonly registry: string };
+  readonly release?: string;
+}
+
+/** A DocuChat image (`ghcr.io/docuchat/docuchat-backend:v1.4.2`), the one CI pushed for the release. */
+export function appImage(config: AppImageConfig, image: keyof typeof APP_IMAGES): string {
+  return `${config.images.registry}/${APP_IMAGES[image]}:${config.release ?? RELEASE_PLACEHOLDER}`;
 }
 
 export function resourceRequirements(spec: ResourceSpec): k8s.ResourceRequirements {

@@ -7,6 +7,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { type KubeObject, synthesizeStack } from '../chart.js';
 import { componentLabels, resourceNames } from '../names.js';
 import { renderObservability } from '../observability.js';
+import { latestRelease } from '../release.js';
 import { parseStackConfig, type StackConfig } from '../stack-config.js';
 import { projectValues } from '../stack-files.js';
 import { isProtected } from './protection.js';
@@ -34,7 +35,9 @@ const PREREQUISITE_KINDS = new Set([
 ]);
 
 export function deployDocuChat(): DocuChatStack {
-  const config = parseStackConfig(pulumi.getStack(), projectValues(pulumi.runtime.allConfig()));
+  const configured = parseStackConfig(pulumi.getStack(), projectValues(pulumi.runtime.allConfig()));
+  // The images CI built for a release; unset, the newest release tag of this checkout (never a tag nobody built).
+  const config: StackConfig = { ...configured, release: configured.release ?? latestRelease() };
   const objects = synthesizeStack(config, renderObservability);
 
   const [namespaceObject, ...namespaced] = objects;

@@ -18,6 +18,8 @@ interface Registered {
 }
 
 const registered: Registered[] = [];
+/** The tag the deploy workflow passes (`pulumi config set docuchat:release ...`). */
+const RELEASE = 'v0.4.2';
 const SECRETS = {
   'docuchat:databasePassword': 'pg-pass/with:odd@chars',
   'docuchat:jwtSecret': 'j'.repeat(48),
@@ -55,7 +57,10 @@ beforeAll(async () => {
     'prod',
     false,
   );
-  pulumi.runtime.setAllConfig({ ...prodConfig(), ...SECRETS }, Object.keys(SECRETS));
+  pulumi.runtime.setAllConfig(
+    { ...prodConfig(), 'docuchat:release': RELEASE, ...SECRETS },
+    Object.keys(SECRETS),
+  );
   program = await import('../pulumi/program.js');
   stack = program.deployDocuChat();
   await Promise.all(stack.resources.map((r) => whenKnown(r.urn)));
@@ -84,8 +89,8 @@ describe('Pulumi program', () => {
     });
   });
 
-  it('hands every synthesized object to the Kubernetes provider, unchanged', () => {
-    const expected = stackObjects('prod');
+  it('hands every synthesized object to the Kubernetes provider, unchanged but for the release tag', () => {
+    const expected = stackObjects('prod', REPO_ROOT, RELEASE);
     expect(stack.objects).toEqual(expected);
     const applied = registered.filter((r) => r.type !== 'kubernetes:core/v1:Secret');
     expect(applied).toHaveLength(expected.length);
@@ -97,6 +102,21 @@ describe('Pulumi program', () => {
     expect(applied.find((r) => r.inputs.kind === 'Deployment' && r.name === 'docuchat-backend')?.type).toBe(
       'kubernetes:apps/v1:Deployment',
     );
+  });
+
+  it('runs the images of the release it was given, from the configured registry', () => {
+    const images = registered
+      .flatMap((r) => JSON.stringify(r.inputs).match(/"image":"[^"]+"/g) ?? [])
+      .filter((i) => i.includes('docuchat-'));
+    expect(new Set(images)).toEqual(
+      new Set([
+        `"image":"ghcr.io/docuchat/docuchat-backend:${RELEASE}"`,
+        `"image":"ghcr.io/docuchat/docuchat-frontend:${RELEASE}"`,
+      ]),
+    );
+    // What dist/ shows instead, and nothing else differs.
+    const dist = JSON.stringify(stackObjects('prod')).replaceAll(':RELEASE"', `:${RELEASE}"`);
+    expect(dist).toBe(JSON.stringify(stackObjects('prod', REPO_ROOT, RELEASE)));
   });
 
   it('keeps every secret value out of the applied manifests', () => {

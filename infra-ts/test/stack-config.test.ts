@@ -60,9 +60,15 @@ describe('stack configuration', () => {
     ],
     [{ ...minimal, namespace: 'DocuChat' }, 'docuchat:namespace must be a DNS label'],
     [{ namespace: 'docuchat-test' }, 'docuchat:domains is required'],
+    [{ ...minimal, release: 'latest' }, 'docuchat:release must be a pinned tag, not "latest"'],
     [
-      { ...minimal, images: { backend: { repository: 'ghcr.io/docuchat/docuchat-backend', tag: 'latest' } } },
-      'docuchat:images.backend.tag must be a pinned tag, not "latest"',
+      { ...minimal, images: { backend: { repository: 'ghcr.io/docuchat/docuchat-backend', tag: 'v1.0.0' } } },
+      "docuchat:images.backend is not a setting any more: DocuChat's images are <docuchat:images.registry>/docuchat-<component>:<docuchat:release>",
+    ],
+    [{ ...minimal, images: { registry: 'GHCR.io/Acme' } }, 'docuchat:images.registry must be a registry'],
+    [
+      { ...minimal, images: { redis: { repository: 'redis', tag: 'latest' } } },
+      'docuchat:images.redis.tag must be a pinned tag, not "latest"',
     ],
     [
       { ...minimal, billing: { schedule: '0 27 * * *' } },
