@@ -127,6 +127,8 @@ const schema = z.strictObject({
       redis: image('redis', '7-alpine'),
       prometheus: image('prom/prometheus', 'v2.53.3'),
       grafana: image('grafana/grafana', '11.3.0'),
+      /** The S3 client of the backup jobs; the tests run the same version (Debian's awscli 2.9.19). */
+      awsCli: image('amazon/aws-cli', '2.9.19'),
     })
     .prefault({}),
   backend: z
@@ -203,6 +205,40 @@ const schema = z.strictObject({
       schedule: cron.default('0 2 * * *'),
       restoreVerifySchedule: cron.default('0 5 * * *'),
       keepDays: int(1, 365).default(7),
+      /**
+       * Off-cluster copies: every dump is uploaded to an S3-compatible bucket, and the restore verification
+       * restores from there. Credentials are the secrets docuchat:backupS3AccessKeyId / backupS3SecretAccessKey.
+       */
+      objectStore: z
+        .strictObject({
+          /** https://s3.<region>.amazonaws.com, https://<account>.r2.cloudflarestorage.com, http://minio.minio:9000 */
+          endpoint: z.url({
+            protocol: /^https?$/,
+            error: 'an http(s) URL such as https://s3.eu-central-1.amazonaws.com',
+          }),
+          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+            error: 'an S3 bucket name such as docuchat-prod-backups',
+          }),
+          /** Key prefix of the dumps. */
+          prefix: z
+            .string()
+            .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, {
+              error: 'a key prefix ending with / (or empty), such as postgresql/',
+            })
+            .default('postgresql/'),
+          region: z
+            .string()
+            .regex(/^[a-z0-9-]+$/, { error: 'a region such as eu-central-1' })
+            .default('us-east-1'),
+          /** Server-side encryption asked for on upload; `none` for stores that offer none (MinIO without KMS). */
+          serverSideEncryption: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
+          /** Path-style URLs (endpoint/bucket/key), which MinIO and most self-hosted stores need. */
+          pathStyle: z.boolean().default(true),
+          keepDaily: int(1, 366).default(7),
+          keepWeekly: int(0, 520).default(4),
+        })
+        // Optional here so stacks without backups (docker compose) parse; every Kubernetes stack must set it.
+        .optional(),
       storage: storage.default('50Gi'),
       storageClassName: dnsLabel.optional(),
       resources: resources({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
@@ -227,6 +263,17 @@ const schema = z.strictObject({
 });
 
 export type StackConfig = z.infer<typeof schema> & { readonly stack: string };
+
+/** The off-cluster backup bucket; a Kubernetes stack cannot be synthesized without one. */
+export function requireObjectStore(config: StackConfig): NonNullable<StackConfig['backup']['objectStore']> {
+  const store = config.backup.objectStore;
+  if (!store) {
+    throw new StackConfigError(
+      `Invalid configuration for stack ${config.stack}: docuchat:backup.objectStore is required (endpoint and bucket of the S3-compatible storage the nightly dumps are copied to, off the cluster)`,
+    );
+  }
+  return store;
+}
 
 /** Millicores of a CPU quantity (`250m` → 250, `1.5` → 1500). */
 export function cpuMillis(q: string): number {

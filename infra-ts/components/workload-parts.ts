@@ -72,23 +72,38 @@ export function podSecurityContext(uid: number): k8s.PodSecurityContext {
 }
 
 export interface RestrictedPodOptions
-  extends Omit<k8s.PodSpec, 'automountServiceAccountToken' | 'securityContext' | 'containers'> {
+  extends Omit<
+    k8s.PodSpec,
+    'automountServiceAccountToken' | 'securityContext' | 'containers' | 'initContainers'
+  > {
   /** The unprivileged user the image was built for (also its group and the volumes' group). */
   readonly runAsUser: number;
   /** Each container gets {@link restrictedContainerSecurityContext}. */
   readonly containers: Omit<k8s.Container, 'securityContext'>[];
+  /** Run one after the other, to completion, before the containers; restricted the same way. @default none */
+  readonly initContainers?: Omit<k8s.Container, 'securityContext'>[];
 }
 
 /**
  * A pod under the restricted Pod Security Standard, as every DocuChat workload but Prometheus (which reads the
  * Kubernetes API) runs: no service-account token, the image's own non-root user, every container restricted.
  */
-export function restrictedPod({ runAsUser, containers, ...spec }: RestrictedPodOptions): k8s.PodSpec {
+export function restrictedPod({
+  runAsUser,
+  containers,
+  initContainers,
+  ...spec
+}: RestrictedPodOptions): k8s.PodSpec {
+  const restricted = (c: Omit<k8s.Container, 'securityContext'>) => ({
+    ...c,
+    securityContext: restrictedContainerSecurityContext(),
+  });
   return {
     ...spec,
     automountServiceAccountToken: false,
     securityContext: podSecurityContext(runAsUser),
-    containers: containers.map((c) => ({ ...c, securityContext: restrictedContainerSecurityContext() })),
+    ...(initContainers ? { initContainers: initContainers.map(restricted) } : {}),
+    containers: containers.map(restricted),
   };
 }
 

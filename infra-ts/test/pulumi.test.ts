@@ -25,6 +25,8 @@ const SECRETS = {
   'docuchat:jwtSecret': 'j'.repeat(48),
   'docuchat:grafanaAdminPassword': 'grafana-admin-pass',
   'docuchat:openaiApiKey': 'sk-test-openai-key',
+  'docuchat:backupS3AccessKeyId': 'AKIATESTBACKUPKEY',
+  'docuchat:backupS3SecretAccessKey': 'backup-secret-access-key',
 };
 
 /** The prod stack's config as `pulumi.runtime.allConfig()` sees it: objects as JSON strings. */
@@ -84,6 +86,8 @@ describe('Pulumi program', () => {
       JWT_SECRET: SECRETS['docuchat:jwtSecret'],
       GRAFANA_ADMIN_PASSWORD: SECRETS['docuchat:grafanaAdminPassword'],
       OPENAI_API_KEY: SECRETS['docuchat:openaiApiKey'],
+      BACKUP_S3_ACCESS_KEY_ID: SECRETS['docuchat:backupS3AccessKeyId'],
+      BACKUP_S3_SECRET_ACCESS_KEY: SECRETS['docuchat:backupS3SecretAccessKey'],
       // Composed from the password, URL-encoded, pointing at the in-cluster Service.
       DATABASE_URL: 'postgresql://docuchat:pg-pass%2Fwith%3Aodd%40chars@docuchat-postgresql:5432/docuchat',
     });
