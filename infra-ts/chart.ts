@@ -12,6 +12,7 @@ import { Postgresql } from './components/postgresql.js';
 import { Prometheus } from './components/prometheus.js';
 import { Redis } from './components/redis.js';
 import { RestoreVerify } from './components/restore-verify.js';
+import { PostgresqlStorageClass } from './components/storage-class.js';
 import { BackendVerticalPodAutoscaler } from './components/vertical-pod-autoscaler.js';
 import type { StackConfig } from './stack-config.js';
 
@@ -67,11 +68,12 @@ export class DocuChatChart extends Chart {
   }
 }
 
-/** Cluster-scoped objects (the namespace itself); a Chart with a namespace would stamp one on them. */
+/** Cluster-scoped objects (the namespace, a storage class); a Chart with a namespace would stamp one on them. */
 export class DocuChatClusterChart extends Chart {
   constructor(scope: Construct, id: string, props: { readonly config: StackConfig }) {
     super(scope, id, { disableResourceNameHashes: true });
     new DocuChatNamespace(this, 'namespace', { name: props.config.namespace });
+    new PostgresqlStorageClass(this, 'postgresql-storage', { config: props.config });
   }
 }
 

@@ -157,8 +157,24 @@ const schema = z.strictObject({
   postgresql: z
     .strictObject({
       resources: resources({ cpu: '250m', memory: '512Mi' }, { cpu: '1', memory: '2Gi' }),
+      /** The data volume's size. Raising it grows the volume in place (see docs/runbooks/recovery-db.md); it never shrinks. */
       storage: storage.default('20Gi'),
+      /** An existing StorageClass; it must allow volume expansion for `storage` to grow. @default the cluster's default */
       storageClassName: dnsLabel.optional(),
+      /**
+       * Or a StorageClass the stack creates (`<namespace>-postgresql`, expansion allowed, volumes retained), for the
+       * cluster's CSI driver, e.g. `{ provisioner: ebs.csi.aws.com, parameters: { type: gp3 } }`.
+       */
+      storageClass: z
+        .strictObject({
+          provisioner: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/, {
+              error: 'a CSI provisioner name such as ebs.csi.aws.com',
+            }),
+          parameters: z.record(z.string(), z.string()).default({}),
+        })
+        .optional(),
       database: z
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'a lower-case SQL identifier' })
@@ -167,6 +183,9 @@ const schema = z.strictObject({
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'a lower-case SQL identifier' })
         .default('docuchat'),
+    })
+    .refine((pg) => !(pg.storageClass && pg.storageClassName), {
+      error: 'either storageClassName (an existing class) or storageClass (one the stack creates), not both',
     })
     .prefault({}),
   redis: z

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { diffLines } from 'diff';
 import microdiff from 'microdiff';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../chart.js';
+import { ignoredChanges } from '../pulumi/protection.js';
 
 /** One generated file: its path under `dist/` and its parsed content (as kubectl reads YAML: 1.1). */
 export type DistTree = ReadonlyMap<string, unknown>;
@@ -161,14 +163,55 @@ function objectTitle(object: Json): { kind: string; name: string } {
   };
 }
 
-function warningsFor(kind: string, name: string, status: ObjectChange['status'], paths: string[]): string[] {
+const BYTES: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** Bytes of a storage quantity (`20Gi`, `500M`), or NaN. */
+function storageBytes(q: unknown): number {
+  const m = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
+  return m ? Number(m[1]) * BYTES[m[2] ?? '']! : Number.NaN;
+}
+
+function warningsFor(
+  object: Json | undefined,
+  kind: string,
+  name: string,
+  status: ObjectChange['status'],
+  paths: string[],
+  changes: readonly FieldChange[] = [],
+): string[] {
   const warnings: string[] = [];
   const title = `${kind} ${name}`;
   if (status === 'removed') warnings.push(`${title} is deleted from the cluster`);
   if (status === 'changed') {
-    const replacing = (REPLACE_ON_CHANGE[kind] ?? []).filter((field) =>
-      paths.some((p) => p === field || p.startsWith(`${field}.`) || p.startsWith(`${field}[`)),
+    const touches = (field: string) =>
+      paths.some((p) => p === field || p.startsWith(`${field}.`) || p.startsWith(`${field}[`));
+    // Fields the Pulumi program leaves alone on an existing object (the database's claim templates).
+    const ignored = object ? ignoredChanges(object as unknown as KubeObject) : [];
+    for (const field of ignored.filter(touches)) {
+      warnings.push(
+        `${title}: ${field} is not changed on the running StatefulSet (immutable); a larger storage request grows its claim in place`,
+      );
+    }
+    const replacing = (REPLACE_ON_CHANGE[kind] ?? []).filter(
+      (field) => touches(field) && !ignored.includes(field),
     );
+    for (const c of changes) {
+      if (/resources\.requests\.storage$/.test(c.path) && storageBytes(c.after) < storageBytes(c.before)) {
+        warnings.push(
+          `${title} asks for less storage (${String(c.before)} → ${String(c.after)}): Kubernetes cannot shrink a volume and refuses the change`,
+        );
+      }
+    }
     if (replacing.length > 0)
       warnings.push(
         `${title} is replaced (deleted, then created) because ${replacing.join(', ')} cannot change in place`,
@@ -194,11 +237,21 @@ function k8sObjects(tree: DistTree): Map<string, { group: string; object: Json }
   return objects;
 }
 
-function fieldChanges(before: unknown, after: unknown): { paths: string[]; lines: string[] } {
+interface FieldChange {
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+function fieldChanges(
+  before: unknown,
+  after: unknown,
+): { paths: string[]; lines: string[]; changes: FieldChange[] } {
   const a = keyedByName(before) as Json;
   const b = keyedByName(after) as Json;
   const paths: string[] = [];
   const lines: string[] = [];
+  const changes: FieldChange[] = [];
   // Lists of plain values (args, hosts) compare whole, so `--appendonly no → yes` reads as one list change.
   const wholeArrays = (x: unknown): unknown =>
     Array.isArray(x)
@@ -213,9 +266,10 @@ function fieldChanges(before: unknown, after: unknown): { paths: string[]; lines
     const at = (root: Json) =>
       change.path.reduce<unknown>((node, key) => (node as Json | undefined)?.[key as string], root);
     paths.push(where);
+    changes.push({ path: where, before: at(a), after: at(b) });
     lines.push(...fieldLines(where, at(a), at(b)));
   }
-  return { paths, lines };
+  return { paths, lines, changes };
 }
 
 /** Every object and file that differs between two `dist/` trees, grouped by stack, then kind and name. */
@@ -228,7 +282,11 @@ export function diffDist(base: DistTree, head: DistTree): ObjectChange[] {
     const a = before.get(key)?.object;
     const b = after.get(key)?.object;
     const status = !a ? 'added' : !b ? 'removed' : 'changed';
-    const { paths, lines } = a && b ? fieldChanges(a, b) : { paths: [], lines: [] };
+    const {
+      paths,
+      lines,
+      changes: fields,
+    } = a && b ? fieldChanges(a, b) : { paths: [], lines: [], changes: [] };
     if (status === 'changed' && paths.length === 0) continue;
     changes.push({
       group,
@@ -236,7 +294,7 @@ export function diffDist(base: DistTree, head: DistTree): ObjectChange[] {
       title: `${kind} ${name}`,
       status,
       fields: lines,
-      warnings: warningsFor(kind, name, status, status === 'added' ? ['(new)'] : paths),
+      warnings: warningsFor(b ?? a, kind, name, status, status === 'added' ? ['(new)'] : paths, fields),
     });
   }
   // Files outside dist/k8s: the rendered Prometheus and Grafana defaults (the ConfigMaps above hold the real ones).

@@ -79,9 +79,25 @@ describe('infra:diff', () => {
       'WARNING: CronJob docuchat-billing changes which Secret it reads',
       'WARNING: NetworkPolicy docuchat-redis changes who may talk to whom',
       'WARNING: PodDisruptionBudget docuchat-frontend is deleted from the cluster',
-      'WARNING: StatefulSet docuchat-postgresql is replaced (deleted, then created) because spec.volumeClaimTemplates cannot change in place',
+      'WARNING: StatefulSet docuchat-postgresql: spec.volumeClaimTemplates is not changed on the running StatefulSet (immutable); a larger storage request grows its claim in place',
     ]);
     expect(report.indexOf('WARNING:')).toBeLessThan(report.indexOf('Deployment docuchat-backend:'));
+  });
+
+  it('warns that a replacement or a smaller volume is coming', () => {
+    const objects = objectsOf('prod');
+    const base = commit(objects, 'base again');
+    const edited = objectsOf('prod');
+    raw(find(edited, 'StatefulSet', 'docuchat-postgresql')).spec.serviceName = 'postgres';
+    raw(find(edited, 'PersistentVolumeClaim', 'docuchat-backups')).spec.resources.requests.storage = '50Gi';
+    const head = commit(edited, 'shrink');
+    const text = renderDistDiff(diffDist(distAtRef(repo, base), distAtRef(repo, head)), 'a', 'b');
+    expect(text).toContain(
+      'WARNING: StatefulSet docuchat-postgresql is replaced (deleted, then created) because spec.serviceName cannot change in place',
+    );
+    expect(text).toContain(
+      'WARNING: PersistentVolumeClaim docuchat-backups asks for less storage (100Gi → 50Gi): Kubernetes cannot shrink a volume and refuses the change',
+    );
   });
 
   it('says so when nothing changed', () => {

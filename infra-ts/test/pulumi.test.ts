@@ -96,7 +96,10 @@ describe('Pulumi program', () => {
   it('hands every synthesized object to the Kubernetes provider, unchanged but for the release tag', () => {
     const expected = stackObjects('prod', REPO_ROOT, RELEASE);
     expect(stack.objects).toEqual(expected);
-    const applied = registered.filter((r) => r.type !== 'kubernetes:core/v1:Secret');
+    const applied = registered.filter(
+      (r) =>
+        r.type !== 'kubernetes:core/v1:Secret' && r.type !== 'kubernetes:core/v1:PersistentVolumeClaimPatch',
+    );
     expect(applied).toHaveLength(expected.length);
     for (const object of expected) {
       const match = applied.find((r) => r.name === object.metadata.name && r.inputs.kind === object.kind);
@@ -133,6 +136,23 @@ describe('Pulumi program', () => {
       .filter((r) => (r as unknown as { __protect?: boolean }).__protect)
       .map((r) => (r as unknown as { __name?: string }).__name);
     expect(protectedNames.sort()).toEqual(['docuchat-backups', 'docuchat-postgresql']);
+  });
+
+  it('grows the database claim in place and never replaces the StatefulSet for a new size', async () => {
+    const patch = registered.find((r) => r.type === 'kubernetes:core/v1:PersistentVolumeClaimPatch');
+    expect(patch?.name).toBe('data-docuchat-postgresql-0');
+    expect(patch?.inputs).toMatchObject({
+      metadata: { name: 'data-docuchat-postgresql-0', namespace: 'docuchat-prod' },
+      spec: { resources: { requests: { storage: stack.config.postgresql.storage } } },
+    });
+    const { ignoredChanges } = await import('../pulumi/protection.js');
+    const objects = stackObjects('prod', REPO_ROOT, RELEASE);
+    expect(
+      ignoredChanges(
+        objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'docuchat-postgresql')!,
+      ),
+    ).toEqual(['spec.volumeClaimTemplates']);
+    expect(objects.filter((o) => ignoredChanges(o).length > 0)).toHaveLength(1);
   });
 
   it('exports the public URLs', () => {
