@@ -79,9 +79,11 @@ export function writeStackFiles(stack: string, outDir = K8S_DIST_DIR): number {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
+    // `cdk8s synth` names the output directory (cdk8s.yaml `output`, or --output) in CDK8S_OUTDIR.
+    const outDir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR, 'k8s') : K8S_DIST_DIR;
     for (const stack of STACKS) {
-      const count = writeStackFiles(stack);
-      console.log(`dist/k8s/${stack}: ${count} objects`);
+      const count = writeStackFiles(stack, outDir);
+      console.log(`${path.relative(process.cwd(), path.join(outDir, stack))}: ${count} objects`);
     }
   } catch (error) {
     console.error((error as Error).message);
