@@ -19,6 +19,7 @@ export {
   BACKEND_JOB_NAME,
   DEFAULT_MEMORY_LIMIT_BYTES,
   DEFAULT_PROMETHEUS_PARAMS,
+  DEFAULT_RUNBOOK_BASE_URL,
   type PrometheusParams,
   type ResolvedPrometheusParams,
   resolvePrometheusParams,

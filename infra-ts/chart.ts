@@ -32,6 +32,8 @@ export interface ObservabilityFacts {
   readonly backendComponent: 'backend';
   /** The backend container's memory limit in bytes, exactly as the Deployment sets it. */
   readonly memoryLimitBytes: number;
+  /** Prefix of the alerts' absolute runbook links (stack setting `runbookBaseUrl`). */
+  readonly runbookBaseUrl: string;
 }
 
 /** Renders the Prometheus and Grafana files from the deployment facts (see `observability.ts`). */
@@ -53,6 +55,7 @@ export class DocuChatChart extends Chart {
       namespace: config.namespace,
       backendComponent: 'backend',
       memoryLimitBytes: backend.memoryLimitBytes,
+      runbookBaseUrl: config.runbookBaseUrl,
     });
     new Frontend(this, 'frontend', { config });
     new DocuChatIngress(this, 'ingress', { config });

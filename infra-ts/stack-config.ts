@@ -5,6 +5,7 @@
  * file. Invalid configuration fails synthesis with one line naming the key.
  */
 import { z } from 'zod';
+import { DEFAULT_RUNBOOK_BASE_URL } from '../alerts-ts/params.js';
 import { SECRET_CONFIG_KEYS } from './secrets.js';
 
 /** This repository's registry: CI pushes to `ghcr.io/<owner>`, and the owner is `docuchat`. */
@@ -114,6 +115,14 @@ const schema = z.strictObject({
    * (`release.ts`), and `dist/` shows the placeholder `RELEASE`.
    */
   release: imageTag.optional(),
+  /**
+   * Where the repository's files are browsable: alerts link to `<runbookBaseUrl>docs/runbooks/alerts.md#<alert>`
+   * (absolute, as Alertmanager and Grafana show it). A fork or a mirror sets its own.
+   */
+  runbookBaseUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/(\S*\/)?$/, { error: 'an absolute http(s) URL ending with /' })
+    .default(DEFAULT_RUNBOOK_BASE_URL),
   images: z
     .strictObject({
       /** Where CI pushes DocuChat's images: `ghcr.io/<GitHub owner, lower-case>`. */

@@ -81,6 +81,10 @@ describe('stack configuration', () => {
     ],
     [{ ...minimal, namespace: 'DocuChat' }, 'docuchat:namespace must be a DNS label'],
     [{ namespace: 'docuchat-test' }, 'docuchat:domains is required'],
+    [
+      { ...minimal, runbookBaseUrl: 'docs/' },
+      'docuchat:runbookBaseUrl must be an absolute http(s) URL ending with /',
+    ],
     [{ ...minimal, release: 'latest' }, 'docuchat:release must be a pinned tag, not "latest"'],
     [
       { ...minimal, images: { backend: { repository: 'ghcr.io/docuchat/docuchat-backend', tag: 'v1.0.0' } } },
