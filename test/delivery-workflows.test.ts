@@ -84,6 +84,9 @@ async function runStep(
   }
 }
 
+/** A GitHub Actions expression as a workflow file spells it. */
+const expression = (e: string) => ['$', '{{ ', e, ' }}'].join('');
+
 const packageScripts = Object.keys(
   (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
     .scripts,
@@ -260,8 +263,8 @@ describe('deploy', () => {
     }
     // The stack, not the alias, names the GitHub environment, the concurrency group and the Pulumi stack.
     const job = deploy.jobs.deploy as Job & { environment?: string; concurrency?: { group: string } };
-    expect(job.environment).toBe('${{ needs.stack.outputs.stack }}');
-    expect(job.concurrency?.group).toBe('deploy-${{ needs.stack.outputs.stack }}');
+    expect(job.environment).toBe(expression('needs.stack.outputs.stack'));
+    expect(job.concurrency?.group).toBe(`deploy-${expression('needs.stack.outputs.stack')}`);
   });
 
   it('reads the namespace from the stack configuration (no K8S_NAMESPACE to keep in step)', () => {
@@ -337,7 +340,9 @@ describe('deploy', () => {
     it('deploys a pushed release tag with the images CI pushed under that tag, from the configured registry', async () => {
       const ci = readWorkflow('ci.yml');
       const meta = ci.jobs.images!.steps!.find((s) => s.id === 'meta')!;
-      expect(String(meta.with?.tags)).toContain('type=raw,value=${{ needs.version.outputs.version }}');
+      expect(String(meta.with?.tags)).toContain(
+        `type=raw,value=${expression('needs.version.outputs.version')}`,
+      );
       expect(ci.jobs.release!.steps!.some((s) => /git tag -a "\$VERSION"/.test(s.run ?? ''))).toBe(true);
       const { registry } = await output(
         'ci.yml',
