@@ -148,7 +148,7 @@ async function hybridQuery(client: pg.PoolClient, options: RetrievalOptions): Pr
         SELECT id, distance, row_number() OVER (ORDER BY distance) AS r FROM vec
      ), txt AS MATERIALIZED (
         SELECT id, score, relevance, row_number() OVER (ORDER BY score DESC, id) AS r
-          FROM tenant_bm25_matches($3::text[], $9::real[], $4, $11::uuid[]) WHERE $13
+          FROM tenant_bm25_matches($3::text[], $9::real[], $4::int, $11::uuid[]) WHERE $13
      ), fused AS (
         SELECT coalesce(v.id, t.id) AS id,
                1 - v.distance AS similarity,
