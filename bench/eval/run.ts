@@ -29,6 +29,7 @@ const TOP_K = 10;
 const PROMPT_K = 8;
 const MIN_SIMILARITY = 0.2;
 const sweep = process.argv.includes('--sweep');
+const verbose = process.argv.includes('--verbose');
 const hasModes = 'VECTOR_WEIGHTS' in retrieval;
 
 type Lang = 'en' | 'fa';
@@ -247,7 +248,7 @@ async function main() {
     const systems = ['Reference BM25 (MiniSearch)', 'BM25 alone', 'vector alone', 'hybrid', 'chat API'] as const;
     type System = (typeof systems)[number];
     const results = new Map<System, Outcome[]>(systems.map((s) => [s, []]));
-    const timings: number[] = [];
+    const timings: Record<retrieval.RetrievalMode, number[]> = { bm25: [], vector: [], hybrid: [] };
     for (const q of QUESTIONS) {
       results.get('Reference BM25 (MiniSearch)')!.push(judge(q, q.question, reference(q.question)));
       if (hasModes) {
@@ -258,12 +259,15 @@ async function main() {
         ] as const) {
           const started = performance.now();
           const ranked = await retrieve(q.question, mode);
-          if (mode === 'hybrid') timings.push(performance.now() - started);
+          timings[mode].push(performance.now() - started);
           results.get(system)!.push(judge(q, q.question, ranked));
         }
       }
       const turn = await chat(q.question);
-      results.get('chat API')!.push(judge(q, q.question, turn.ranked, turn.answer));
+      const outcome = judge(q, q.question, turn.ranked, turn.answer);
+      results.get('chat API')!.push(outcome);
+      if (verbose && (!outcome.hit1 || !outcome.fact))
+        console.error(`\n--- ${q.id}: ${q.question} [${q.fact}]\n  first: ${turn.ranked[0]?.documentName}\n${turn.answer}`);
     }
 
     const follow = new Map<string, Outcome[]>([
@@ -332,10 +336,12 @@ async function main() {
       `The chat said nothing relevant was found for ${refused.en[0]} of ${refused.en[1]} English and ${refused.fa[0]} of ${refused.fa[1]} Persian questions whose answer is in no document.`,
       '',
     );
-    if (timings.length) {
-      const sorted = [...timings].sort((a, b) => a - b);
+    if (timings.hybrid.length) {
+      const at = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!.toFixed(1);
       lines.push(
-        `Hybrid retrieval on this corpus: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]!.toFixed(1)} ms per question (embedded database, one tenant).`,
+        `Retrieval time per question on this corpus (embedded database, one tenant; median / p95): ${(['bm25', 'vector', 'hybrid'] as const)
+          .map((m) => `${m} ${at(timings[m], 0.5)} / ${at(timings[m], 0.95)} ms`)
+          .join(', ')}.`,
         '',
       );
     }
@@ -375,7 +381,8 @@ async function main() {
     writeFileSync(path.join(ROOT, 'bench/results/eval.md'), report);
   } finally {
     await running.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) console.error(`data kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

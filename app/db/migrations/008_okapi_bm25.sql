@@ -25,17 +25,24 @@ CREATE OR REPLACE FUNCTION search_normalize(t text) RETURNS text
       'ییکهااا01234567890123456789')
   END;
 
+-- Text as the parser should see it: normalised, and a dot or slash between words made a break, so the parser
+-- does not take `pgvector.toSql`, `limits.maxInputLength` or `docs/api.md` for one host or file name that no
+-- question's words would match.
+CREATE FUNCTION search_text(t text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN regexp_replace(public.search_normalize(t), '([[:alnum:]_])[./](?=[[:alpha:]_])', '\1 ', 'g');
+
 -- The lexemes of a text: English stems, then the exact forms the stems do not already hold.
 CREATE FUNCTION search_lexemes(t text) RETURNS tsvector
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN (SELECT stems || ts_delete(to_tsvector('simple', n), tsvector_to_array(stems))
-            FROM (SELECT n, to_tsvector('english', n) AS stems FROM (SELECT public.search_normalize(t) AS n) a) b);
+            FROM (SELECT n, to_tsvector('english', n) AS stems FROM (SELECT public.search_text(t) AS n) a) b);
 
 -- The query side of search_lexemes: each lexeme once, marked when it is an exact form rather than a stem.
 CREATE FUNCTION search_query_lexemes(t text) RETURNS TABLE (lexeme text, exact boolean)
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  WITH n AS (SELECT public.search_normalize(t) AS n),
+  WITH n AS (SELECT public.search_text(t) AS n),
        stems AS (SELECT to_tsvector('english', n) AS v FROM n)
   SELECT s, false FROM stems, unnest(tsvector_to_array(v)) s
   UNION ALL

@@ -10,14 +10,21 @@ export const LOCAL_MODEL = 'local';
 
 const ARABIC_SCRIPT = /[\u0600-\u06ff]/;
 // Sentence ends in English and Persian (؟ is the Persian question mark, ۔ the Urdu/Persian full stop).
-const SENTENCE_END = /(?<=[.!?؟۔])\s+|\n+/u;
+const SENTENCE_END = /(?<=[.!?؟۔])\s+/u;
+// A line that starts a unit of its own inside a paragraph: a list item, a table row, a quote.
+const LINE_START = /^\s*(?:[-*+]\s|\d+[.)]\s|\|)/;
+// A unit that only leads into what follows ("Insert a vector", "To install:", a FAQ's question): the answer
+// quotes the next unit of its passage with it.
+const LEAD_IN = /(?:[:?؟]|[^.!;)\]`'"»”])$/u;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 /** Okapi BM25 at sentence level (the usual k1, b; sentences are short, so length matters less than for chunks). */
 const K1 = 1.2;
 const B = 0.5;
 /** A sentence's chunk headings and document name count at this weight beside its own words. */
-const CONTEXT_WEIGHT = 0.3;
+const CONTEXT_WEIGHT = 0.5;
+/** Share of the previous sentence's score a sentence inherits: the subject is often named just before. */
+const CARRY = 0.4;
 /** Weight of the user's earlier messages' words, as retrieval weighs them (a follow-up's subject). */
 const HISTORY_WEIGHT = 0.4;
 /** Least share of the question's idf a sentence must cover (with its headings) to count as an answer. */
@@ -80,11 +87,23 @@ function units(chunk: { n: number; source?: string; text: string }, order: numbe
   };
   let fence: string | undefined;
   let prose: string[] = [];
+  // Hard-wrapped lines of a paragraph are one text; a blank line, a list item or a table row starts another.
   const flushProse = () => {
-    for (const sentence of prose.join('\n').split(SENTENCE_END)) push(sentence, false);
+    const paragraphs: string[] = [];
+    let current = '';
+    for (const line of prose) {
+      if (line.trim() === '' || LINE_START.test(line)) {
+        if (current) paragraphs.push(current);
+        current = line.trim();
+      } else current = current ? `${current} ${line.trim()}` : line.trim();
+    }
+    if (current) paragraphs.push(current);
+    for (const paragraph of paragraphs) for (const sentence of paragraph.split(SENTENCE_END)) push(sentence, false);
     prose = [];
   };
-  for (const line of chunk.text.split('\n')) {
+  for (const raw of chunk.text.split('\n')) {
+    // Block quotes read as their text (a quoted note's wrapped lines join as one paragraph).
+    const line = raw.replace(/^\s*>\s?/, '');
     const marker = FENCE.exec(line);
     if (fence !== undefined) {
       if (marker && marker[1]![0] === fence[0]) fence = undefined;
@@ -163,8 +182,9 @@ export class LocalChatProvider implements ChatProvider {
     const n = all.length;
     const idf = (t: string) => Math.log(1 + (n - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
     const avgLength = all.reduce((s, u) => s + u.terms.length, 0) / n || 1;
+    // The question's share each sentence covers; a word no passage holds counts at half (often phrasing).
     let mass = 0;
-    for (const [t, w] of weights) if (w === 1) mass += idf(t);
+    for (const [t, w] of weights) if (w === 1) mass += df.has(t) ? idf(t) : idf(t) / 2;
 
     const scored = all.map((u) => {
       const tf = new Map<string, number>();
@@ -186,9 +206,18 @@ export class LocalChatProvider implements ChatProvider {
       const distinct = new Set(positions.map((i) => u.terms[i]));
       if (distinct.size > 1) score *= 1 + 0.3 * ((distinct.size - 1) / Math.max(1, window(u.terms, distinct) - 1));
       // The retrieval's order is evidence too: a slight preference for the first passages.
-      score *= 1 / (1 + 0.03 * u.order);
+      score *= 1 / (1 + 0.08 * u.order);
       return { unit: u, score, coverage: mass > 0 ? covered / mass : 0 };
     });
+    for (let i = scored.length - 1; i > 0; i--) {
+      const here = scored[i]!;
+      const before = scored[i - 1]!;
+      if (before.unit.order === here.unit.order) {
+        here.score += CARRY * before.score;
+        here.coverage = Math.max(here.coverage, before.coverage);
+      }
+    }
+    const next = new Map(scored.map((s, i) => [s.unit, scored[i + 1]?.unit.order === s.unit.order ? scored[i + 1]!.unit : undefined]));
     scored.sort((a, b) => b.score - a.score || a.unit.order - b.unit.order || a.unit.position - b.unit.position);
     const best = scored[0]!;
     if (best.score <= 0 || best.coverage < MIN_COVERAGE) return notAnswered;
@@ -209,8 +238,13 @@ export class LocalChatProvider implements ChatProvider {
       .slice(0, this.maxSentences - 1)
       // Read in the order of the sources, so supporting lines follow the text rather than a shuffled list.
       .sort((a, b) => a.unit.order - b.unit.order || a.unit.position - b.unit.position);
-    const line = (u: Unit) => `${u.code ? `\`${u.text.replaceAll('`', "'")}\`` : u.text} [${u.n}]`;
-    return [line(best.unit), ...(support.length ? ['', ...support.map((s) => `- ${line(s.unit)}`)] : [])].join('\n');
+    const text = (u: Unit) => (u.code ? `\`${u.text.replaceAll('`', "'")}\`` : u.text);
+    const follow = next.get(best.unit);
+    const lead =
+      LEAD_IN.test(best.unit.text) && follow && !seen.has(follow.text)
+        ? `${text(best.unit)} ${text(follow)} [${best.unit.n}]`
+        : `${text(best.unit)} [${best.unit.n}]`;
+    return [lead, ...(support.length ? ['', ...support.map((s) => `- ${text(s.unit)} [${s.unit.n}]`)] : [])].join('\n');
   }
 }
 
