@@ -119,16 +119,46 @@ export const QUESTIONS: EvalQuestion[] = [
   en('mail-6', 'nodemailer', 'Under which license is Nodemailer distributed?', 'MIT No Attribution'),
   en('mail-7', 'nodemailer', 'Who designed the Nodemailer logo?', 'Sven Kristjansen'),
 
-  en('lru-1', 'lru', 'Which option must be set when max is not specified?', 'must be set if `max` is not specified'),
-  en('lru-2', 'lru', 'Are expired cache items pruned preemptively?', 'no preemptive pruning of expired items'),
+  en(
+    'lru-1',
+    'lru',
+    'Which option must be set when max is not specified?',
+    'must be set if `max` is not specified',
+  ),
+  en(
+    'lru-2',
+    'lru',
+    'Are expired cache items pruned preemptively?',
+    'no preemptive pruning of expired items',
+  ),
   en('lru-3', 'lru', 'What happens when max is set to zero?', 'item count is unbounded'),
-  en('lru-4', 'lru', 'Which package should I use if I care more about TTL caching than LRU?', '@isaacs/ttlcache'),
-  en('lru-5', 'lru', 'When is storage allocated for the cache items?', 'storage is allocated for `max` items'),
+  en(
+    'lru-4',
+    'lru',
+    'Which package should I use if I care more about TTL caching than LRU?',
+    '@isaacs/ttlcache',
+  ),
+  en(
+    'lru-5',
+    'lru',
+    'When is storage allocated for the cache items?',
+    'storage is allocated for `max` items',
+  ),
 
   en('prom-1', 'prom', 'How do I expose the metrics to a Prometheus scrape?', 'registry.metrics()'),
-  en('prom-2', 'prom', 'What are the default buckets of the GC duration histogram?', '[0.001, 0.01, 0.1, 1, 2, 5]'),
+  en(
+    'prom-2',
+    'prom',
+    'What are the default buckets of the GC duration histogram?',
+    '[0.001, 0.01, 0.1, 1, 2, 5]',
+  ),
   en('prom-3', 'prom', 'What is the default event loop monitoring precision?', 'Default: 10'),
-  en('prom-4', 'prom', 'What are the default percentiles of a Summary?', '0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999'),
+  en(
+    'prom-4',
+    'prom',
+    'What are the default percentiles of a Summary?',
+    '0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999',
+  ),
   en(
     'prom-5',
     'prom',
@@ -142,7 +172,12 @@ export const QUESTIONS: EvalQuestion[] = [
     'arrow functions will not have the correct value for `this`',
   ),
 
-  en('h2t-1', 'h2t', 'After how many characters are lines wrapped by default?', 'After how many chars a line break should follow'),
+  en(
+    'h2t-1',
+    'h2t',
+    'After how many characters are lines wrapped by default?',
+    'After how many chars a line break should follow',
+  ),
   en('h2t-2', 'h2t', 'What Node.js version does html-to-text 10 require?', 'Node.js 20.19.0'),
   en(
     'h2t-3',
@@ -158,13 +193,23 @@ export const QUESTIONS: EvalQuestion[] = [
   en('mammoth-2', 'mammoth', 'Does mammoth sanitise the documents it converts?', 'no sanitisation'),
   en('mammoth-3', 'mammoth', 'How can the CLI write images to separate files?', '--output-dir'),
   en('mammoth-4', 'mammoth', 'Can mammoth still produce Markdown?', 'Markdown support is deprecated'),
-  en('mammoth-5', 'mammoth', 'How do I allow access to external files when converting?', 'externalFileAccess'),
+  en(
+    'mammoth-5',
+    'mammoth',
+    'How do I allow access to external files when converting?',
+    'externalFileAccess',
+  ),
   en('mammoth-6', 'mammoth', 'How are text boxes converted?', 'treated as a separate paragraph'),
 
   en('gpt-1', 'gpt', 'Which encoding do GPT-4o models use?', 'GPT-4.1 and GPT-4o models'),
   en('gpt-2', 'gpt', 'How many merged token pairs does the merge cache keep by default?', '100,000'),
   en('gpt-3', 'gpt', 'How do I disable the merge cache completely?', 'setMergeCacheSize(0)'),
-  en('gpt-4', 'gpt', 'What does isWithinTokenLimit return when the text is over the limit?', 'Returns `false` if the limit is exceeded'),
+  en(
+    'gpt-4',
+    'gpt',
+    'What does isWithinTokenLimit return when the text is over the limit?',
+    'Returns `false` if the limit is exceeded',
+  ),
   en('gpt-5', 'gpt', 'Which library is gpt-tokenizer ported from?', 'tiktoken'),
   en('gpt-6', 'gpt', 'Which encoding do the gpt-oss models use?', 'o200k_harmony'),
 
@@ -188,11 +233,21 @@ export const QUESTIONS: EvalQuestion[] = [
   en('rate-1', 'ratelimit', 'Which status code is returned when a client exceeds the rate limit?', '429'),
   en('rate-2', 'ratelimit', 'How many requests does the rate limiter allow by default?', 'default 1000'),
   en('rate-3', 'ratelimit', 'Which response header says how many requests remain?', 'x-ratelimit-remaining'),
-  en('rate-4', 'ratelimit', 'How can I stop attackers guessing URLs through 404 responses?', 'setNotFoundHandler'),
+  en(
+    'rate-4',
+    'ratelimit',
+    'How can I stop attackers guessing URLs through 404 responses?',
+    'setNotFoundHandler',
+  ),
   en('rate-5', 'ratelimit', 'Which plugin versions are compatible with Fastify 5?', '`>=10.x`'),
   en('rate-6', 'ratelimit', 'Which hook does the rate limiter use by default?', "default 'onRequest'"),
 
-  en('pgv-1', 'pgvector', 'How do I register the vector types for every client of a pool?', "pool.on('connect'"),
+  en(
+    'pgv-1',
+    'pgvector',
+    'How do I register the vector types for every client of a pool?',
+    "pool.on('connect'",
+  ),
   en('pgv-2', 'pgvector', 'Which operator class gives cosine distance?', 'vector_cosine_ops'),
   en('pgv-3', 'pgvector', 'How do I insert a vector with node-postgres?', 'pgvector.toSql([1, 2, 3])'),
   en('pgv-4', 'pgvector', 'Is there an example of using pgvector with PGLite?', 'WebAssembly with PGLite'),

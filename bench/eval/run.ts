@@ -18,8 +18,8 @@ import { buildPrompt } from '../../app/server/chat/prompt.js';
 import { LocalHashingEmbedder } from '../../app/server/embeddings/local-hashing-embedder.js';
 import { normalizeForMatching } from '../../app/server/embeddings/normalize-text.js';
 import { LocalChatProvider } from '../../app/server/llm/local-chat-provider.js';
-import * as retrieval from '../../app/server/rag/retrieval.js';
 import type { RetrievedChunk } from '../../app/server/rag/retrieval.js';
+import * as retrieval from '../../app/server/rag/retrieval.js';
 import { startDocuChat } from '../../app/server/start.js';
 import { DOCUMENTS, type EvalQuestion, FOLLOW_UPS, QUESTIONS, UNANSWERABLE } from './dataset.js';
 
@@ -45,7 +45,8 @@ interface Outcome {
 const norm = (text: string) => normalizeForMatching(text).replace(/\s+/g, ' ').trim();
 
 function documentText(doc: (typeof DOCUMENTS)[number]): string {
-  if ('local' in doc.source) return readFileSync(path.join(ROOT, 'bench/eval/documents', doc.source.local), 'utf8');
+  if ('local' in doc.source)
+    return readFileSync(path.join(ROOT, 'bench/eval/documents', doc.source.local), 'utf8');
   const dir = path.join(ROOT, 'node_modules', doc.source.package);
   const version = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
   if (version !== doc.source.version)
@@ -183,8 +184,7 @@ async function main() {
       const docs = ranked.map((c) => docIds.get(c.documentId));
       const rank = docs.slice(0, TOP_K).indexOf(q.doc);
       const holders = answerChunks(q);
-      const text =
-        answer ?? answerer.answer(buildPrompt(question, ranked.slice(0, PROMPT_K), [], 2000));
+      const text = answer ?? answerer.answer(buildPrompt(question, ranked.slice(0, PROMPT_K), [], 2000));
       return {
         lang: q.lang,
         hit1: docs[0] === q.doc ? 1 : 0,
@@ -245,7 +245,13 @@ async function main() {
       };
     };
 
-    const systems = ['Reference BM25 (MiniSearch)', 'BM25 alone', 'vector alone', 'hybrid', 'chat API'] as const;
+    const systems = [
+      'Reference BM25 (MiniSearch)',
+      'BM25 alone',
+      'vector alone',
+      'hybrid',
+      'chat API',
+    ] as const;
     type System = (typeof systems)[number];
     const results = new Map<System, Outcome[]>(systems.map((s) => [s, []]));
     const timings: Record<retrieval.RetrievalMode, number[]> = { bm25: [], vector: [], hybrid: [] };
@@ -267,7 +273,9 @@ async function main() {
       const outcome = judge(q, q.question, turn.ranked, turn.answer);
       results.get('chat API')!.push(outcome);
       if (verbose && (!outcome.hit1 || !outcome.fact))
-        console.error(`\n--- ${q.id}: ${q.question} [${q.fact}]\n  first: ${turn.ranked[0]?.documentName}\n${turn.answer}`);
+        console.error(
+          `\n--- ${q.id}: ${q.question} [${q.fact}]\n  first: ${turn.ranked[0]?.documentName}\n${turn.answer}`,
+        );
     }
 
     const follow = new Map<string, Outcome[]>([
@@ -317,7 +325,10 @@ async function main() {
     lines.push(
       '# Retrieval and answer evaluation',
       '',
-      `Ran ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at \`${commit}\`${dirty}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}. ` +
+      `Ran ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at \`${commit}\`${dirty}, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}. ` +
         `${DOCUMENTS.length} documents (${stored.length} chunks), ${QUESTIONS.length} questions ` +
         `(${QUESTIONS.filter((q) => q.lang === 'en').length} English, ${QUESTIONS.filter((q) => q.lang === 'fa').length} Persian), ` +
         `${FOLLOW_UPS.length} follow-up pairs, ${UNANSWERABLE.length} unanswerable questions; \`npm run eval\` (bench/eval/).`,
@@ -337,9 +348,12 @@ async function main() {
       '',
     );
     if (timings.hybrid.length) {
-      const at = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!.toFixed(1);
+      const at = (xs: number[], q: number) =>
+        [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!.toFixed(1);
       lines.push(
-        `Retrieval time per question on this corpus (embedded database, one tenant; median / p95): ${(['bm25', 'vector', 'hybrid'] as const)
+        `Retrieval time per question on this corpus (embedded database, one tenant; median / p95): ${(
+          ['bm25', 'vector', 'hybrid'] as const
+        )
           .map((m) => `${m} ${at(timings[m], 0.5)} / ${at(timings[m], 0.95)} ms`)
           .join(', ')}.`,
         '',
@@ -348,15 +362,21 @@ async function main() {
 
     if (sweep && hasModes) {
       lines.push('### Sweep: hybrid by vector weight and relevance floor', '');
-      lines.push('| vector weight | floor | hit@1 | MRR@10 | recall@5 | fact | answerable refused | unanswerable refused |');
+      lines.push(
+        '| vector weight | floor | hit@1 | MRR@10 | recall@5 | fact | answerable refused | unanswerable refused |',
+      );
       lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
       for (const vectorWeight of [0, 0.15, 0.3, 0.5, 1]) {
         for (const minRelevance of [0.2, 0.3, 0.4, 0.5]) {
           const o: Outcome[] = [];
-          for (const q of QUESTIONS) o.push(judge(q, q.question, await retrieve(q.question, 'hybrid', { vectorWeight, minRelevance })));
+          for (const q of QUESTIONS)
+            o.push(
+              judge(q, q.question, await retrieve(q.question, 'hybrid', { vectorWeight, minRelevance })),
+            );
           let negatives = 0;
           for (const u of UNANSWERABLE)
-            negatives += (await retrieve(u.question, 'hybrid', { vectorWeight, minRelevance })).length === 0 ? 1 : 0;
+            negatives +=
+              (await retrieve(u.question, 'hybrid', { vectorWeight, minRelevance })).length === 0 ? 1 : 0;
           lines.push(
             `| ${vectorWeight} | ${minRelevance} | ${f3(mean(o.map((x) => x.hit1)))} | ${f3(mean(o.map((x) => x.rr)))} | ${f3(mean(o.map((x) => x.recall5)))} | ${f3(mean(o.map((x) => x.fact)))} | ${o.filter((x) => x.empty).length} | ${negatives} of ${UNANSWERABLE.length} |`,
           );
@@ -364,7 +384,9 @@ async function main() {
       }
       lines.push('');
     }
-    const misses = QUESTIONS.filter((_, i) => results.get('chat API')![i]!.hit1 === 0 || results.get('chat API')![i]!.fact === 0);
+    const misses = QUESTIONS.filter(
+      (_, i) => results.get('chat API')![i]!.hit1 === 0 || results.get('chat API')![i]!.fact === 0,
+    );
     if (misses.length) {
       lines.push(
         `Chat API misses (wrong first document or fact not stated): ${misses

@@ -288,7 +288,10 @@ export class ChatService {
       queryVector: vector,
       topK: config.RETRIEVAL_TOP_K,
       minSimilarity: config.RETRIEVAL_MIN_SIMILARITY,
-      previousTurns: history.filter((m) => m.role === 'user').map((m) => m.content).reverse(),
+      previousTurns: history
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .reverse(),
       vectorWeight: vectorWeightFor(embedder.model),
     });
     end();

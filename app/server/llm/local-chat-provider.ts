@@ -83,7 +83,16 @@ function units(chunk: { n: number; source?: string; text: string }, order: numbe
     if (!/[\p{L}\p{N}]/u.test(trimmed)) return;
     // A heading line ("Backups") is context, not an answer: prose needs three words or more.
     if (!code && trimmed.split(/\s+/).length < 3) return;
-    out.push({ text: trimmed, n: chunk.n, document, order, position: out.length, code, terms: answerTerms(trimmed), context });
+    out.push({
+      text: trimmed,
+      n: chunk.n,
+      document,
+      order,
+      position: out.length,
+      code,
+      terms: answerTerms(trimmed),
+      context,
+    });
   };
   let fence: string | undefined;
   let prose: string[] = [];
@@ -98,7 +107,8 @@ function units(chunk: { n: number; source?: string; text: string }, order: numbe
       } else current = current ? `${current} ${line.trim()}` : line.trim();
     }
     if (current) paragraphs.push(current);
-    for (const paragraph of paragraphs) for (const sentence of paragraph.split(SENTENCE_END)) push(sentence, false);
+    for (const paragraph of paragraphs)
+      for (const sentence of paragraph.split(SENTENCE_END)) push(sentence, false);
     prose = [];
   };
   for (const raw of chunk.text.split('\n')) {
@@ -174,7 +184,8 @@ export class LocalChatProvider implements ChatProvider {
     const weights = new Map<string, number>();
     for (const t of answerTerms(question)) weights.set(t, 1);
     for (const earlier of users.slice(0, -1).slice(-2))
-      for (const t of answerTerms(withoutContext(earlier.content))) if (!weights.has(t)) weights.set(t, HISTORY_WEIGHT);
+      for (const t of answerTerms(withoutContext(earlier.content)))
+        if (!weights.has(t)) weights.set(t, HISTORY_WEIGHT);
     if (weights.size === 0) return notAnswered;
 
     const df = new Map<string, number>();
@@ -184,7 +195,7 @@ export class LocalChatProvider implements ChatProvider {
     const avgLength = all.reduce((s, u) => s + u.terms.length, 0) / n || 1;
     // The question's share each sentence covers; a word no passage holds counts at half (often phrasing).
     let mass = 0;
-    for (const [t, w] of weights) if (w === 1) mass += df.has(t) ? idf(t) : idf(t) / 2;
+    for (const [t, w] of weights) mass += w * (df.has(t) ? idf(t) : idf(t) / 2);
 
     const scored = all.map((u) => {
       const tf = new Map<string, number>();
@@ -195,16 +206,17 @@ export class LocalChatProvider implements ChatProvider {
         const f = tf.get(t) ?? 0;
         if (f > 0) {
           score += w * idf(t) * ((f * (K1 + 1)) / (f + K1 * (1 - B + (B * u.terms.length) / avgLength)));
-          if (w === 1) covered += idf(t);
+          covered += w * idf(t);
         } else if (u.context.has(t)) {
           score += CONTEXT_WEIGHT * w * idf(t);
-          if (w === 1) covered += CONTEXT_WEIGHT * idf(t);
+          covered += CONTEXT_WEIGHT * w * idf(t);
         }
       }
       // Proximity: the question's words close together in the sentence (smallest window holding them all).
       const positions = u.terms.map((t, i) => (weights.get(t) === 1 ? i : -1)).filter((i) => i >= 0);
       const distinct = new Set(positions.map((i) => u.terms[i]));
-      if (distinct.size > 1) score *= 1 + 0.3 * ((distinct.size - 1) / Math.max(1, window(u.terms, distinct) - 1));
+      if (distinct.size > 1)
+        score *= 1 + 0.3 * ((distinct.size - 1) / Math.max(1, window(u.terms, distinct) - 1));
       // The retrieval's order is evidence too: a slight preference for the first passages.
       score *= 1 / (1 + 0.08 * u.order);
       return { unit: u, score, coverage: mass > 0 ? covered / mass : 0 };
@@ -217,13 +229,21 @@ export class LocalChatProvider implements ChatProvider {
         here.coverage = Math.max(here.coverage, before.coverage);
       }
     }
-    const next = new Map(scored.map((s, i) => [s.unit, scored[i + 1]?.unit.order === s.unit.order ? scored[i + 1]!.unit : undefined]));
-    scored.sort((a, b) => b.score - a.score || a.unit.order - b.unit.order || a.unit.position - b.unit.position);
+    const next = new Map(
+      scored.map((s, i) => [
+        s.unit,
+        scored[i + 1]?.unit.order === s.unit.order ? scored[i + 1]!.unit : undefined,
+      ]),
+    );
+    scored.sort(
+      (a, b) => b.score - a.score || a.unit.order - b.unit.order || a.unit.position - b.unit.position,
+    );
     const best = scored[0]!;
     if (best.score <= 0 || best.coverage < MIN_COVERAGE) return notAnswered;
 
     const documentBest = new Map<string, number>();
-    for (const s of scored) if (!documentBest.has(s.unit.document)) documentBest.set(s.unit.document, s.score);
+    for (const s of scored)
+      if (!documentBest.has(s.unit.document)) documentBest.set(s.unit.document, s.score);
     const seen = new Set<string>([best.unit.text]);
     const support = scored
       .slice(1)
@@ -244,7 +264,10 @@ export class LocalChatProvider implements ChatProvider {
       LEAD_IN.test(best.unit.text) && follow && !seen.has(follow.text)
         ? `${text(best.unit)} ${text(follow)} [${best.unit.n}]`
         : `${text(best.unit)} [${best.unit.n}]`;
-    return [lead, ...(support.length ? ['', ...support.map((s) => `- ${text(s.unit)} [${s.unit.n}]`)] : [])].join('\n');
+    return [
+      lead,
+      ...(support.length ? ['', ...support.map((s) => `- ${text(s.unit)} [${s.unit.n}]`)] : []),
+    ].join('\n');
   }
 }
 
