@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
 import stem from 'wink-porter2-stemmer';
+import { loadConfig } from '../../app/config/index.js';
 import { buildPrompt } from '../../app/server/chat/prompt.js';
 import { LocalHashingEmbedder } from '../../app/server/embeddings/local-hashing-embedder.js';
 import { normalizeForMatching } from '../../app/server/embeddings/normalize-text.js';
@@ -27,7 +28,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const TOP_K = 10;
 /** What the chat gives the model (RETRIEVAL_TOP_K's default). */
 const PROMPT_K = 8;
-const MIN_SIMILARITY = 0.2;
+// RETRIEVAL_MIN_SIMILARITY's default.
+const MIN_SIMILARITY = loadConfig({}).RETRIEVAL_MIN_SIMILARITY;
 const sweep = process.argv.includes('--sweep');
 const verbose = process.argv.includes('--verbose');
 const hasModes = 'VECTOR_WEIGHTS' in retrieval;
@@ -361,24 +363,30 @@ async function main() {
     }
 
     if (sweep && hasModes) {
-      lines.push('### Sweep: hybrid by vector weight and relevance floor', '');
+      lines.push('### Sweep: hybrid by vector weight and relevance floors', '');
       lines.push(
-        '| vector weight | floor | hit@1 | MRR@10 | recall@5 | fact | answerable refused | unanswerable refused |',
+        '| vector weight | BM25 floor | similarity floor | hit@1 | MRR@10 | recall@5 | fact | answerable refused | unanswerable refused |',
       );
-      lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
-      for (const vectorWeight of [0, 0.15, 0.3, 0.5, 1]) {
-        for (const minRelevance of [0.2, 0.3, 0.4, 0.5]) {
+      lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      const grid: Array<[number, number]> = [
+        [0.3, 0.2],
+        [0.4, 0.2],
+        [0.5, 0.2],
+        [0.4, 0.3],
+        [0.4, 0.4],
+        [0.5, 0.4],
+      ];
+      for (const vectorWeight of [0, 0.05, 0.15, 0.3, 1]) {
+        for (const [minRelevance, minSimilarity] of grid) {
+          const options = { vectorWeight, minRelevance, minSimilarity };
           const o: Outcome[] = [];
           for (const q of QUESTIONS)
-            o.push(
-              judge(q, q.question, await retrieve(q.question, 'hybrid', { vectorWeight, minRelevance })),
-            );
+            o.push(judge(q, q.question, await retrieve(q.question, 'hybrid', options)));
           let negatives = 0;
           for (const u of UNANSWERABLE)
-            negatives +=
-              (await retrieve(u.question, 'hybrid', { vectorWeight, minRelevance })).length === 0 ? 1 : 0;
+            negatives += (await retrieve(u.question, 'hybrid', options)).length === 0 ? 1 : 0;
           lines.push(
-            `| ${vectorWeight} | ${minRelevance} | ${f3(mean(o.map((x) => x.hit1)))} | ${f3(mean(o.map((x) => x.rr)))} | ${f3(mean(o.map((x) => x.recall5)))} | ${f3(mean(o.map((x) => x.fact)))} | ${o.filter((x) => x.empty).length} | ${negatives} of ${UNANSWERABLE.length} |`,
+            `| ${vectorWeight} | ${minRelevance} | ${minSimilarity} | ${f3(mean(o.map((x) => x.hit1)))} | ${f3(mean(o.map((x) => x.rr)))} | ${f3(mean(o.map((x) => x.recall5)))} | ${f3(mean(o.map((x) => x.fact)))} | ${o.filter((x) => x.empty).length} | ${negatives} of ${UNANSWERABLE.length} |`,
           );
         }
       }

@@ -64,10 +64,15 @@ export function answerTerms(text: string): string[] {
   const out: string[] = [];
   for (const word of normalizeForMatching(text).match(/[\p{L}\p{N}][\p{L}\p{N}\p{M}_]*/gu) ?? []) {
     if (STOP_WORDS.has(word) || (word.length < 2 && !/\d/.test(word))) continue;
-    out.push(/^[a-z]/.test(word) ? stem(word) : word);
+    out.push(/^[a-z]/.test(word) ? stem(word) : ARABIC_SCRIPT.test(word) ? persianStem(word) : word);
   }
   return out;
 }
+
+// Plural, comparative and ezafe/indefinite endings of Persian words (ZWNJ already folded away: "کتاب‌ها" is
+// "کتابها" here). Light on purpose: only for ranking sentences, where "ساعتی" should meet "ساعت".
+const PERSIAN_SUFFIX = /(?:هایی|های|ها|ترین|تر|ان|ی)$/u;
+const persianStem = (word: string) => (word.length > 4 ? word.replace(PERSIAN_SUFFIX, '') : word);
 
 /** A line of a fenced block that reads as prose (a CLI's help text) rather than code. */
 const looksLikeProse = (line: string) =>
