@@ -76,6 +76,8 @@ async function main() {
       JWT_SECRET: 'eval-secret-that-is-long-enough-for-hs256-signing',
       LLM_PROVIDER: 'local',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      // DATABASE_URL=postgres://… runs the same eval on PostgreSQL (an empty database: the eval registers its team).
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     },
     {},
   );
@@ -327,7 +329,7 @@ async function main() {
     lines.push(
       '# Retrieval and answer evaluation',
       '',
-      `Ran ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at \`${commit}\`${dirty}, load average ${os
+      `Ran on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'the embedded database'} ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at \`${commit}\`${dirty}, load average ${os
         .loadavg()
         .map((x) => x.toFixed(2))
         .join(' ')}. ` +
@@ -353,7 +355,7 @@ async function main() {
       const at = (xs: number[], q: number) =>
         [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!.toFixed(1);
       lines.push(
-        `Retrieval time per question on this corpus (embedded database, one tenant; median / p95): ${(
+        `Retrieval time per question on this corpus (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, one tenant; median / p95): ${(
           ['bm25', 'vector', 'hybrid'] as const
         )
           .map((m) => `${m} ${at(timings[m], 0.5)} / ${at(timings[m], 0.95)} ms`)
@@ -408,7 +410,7 @@ async function main() {
     }
     const report = lines.join('\n');
     console.log(report);
-    writeFileSync(path.join(ROOT, 'bench/results/eval.md'), report);
+    if (!process.env.DATABASE_URL) writeFileSync(path.join(ROOT, 'bench/results/eval.md'), report);
   } finally {
     await running.close();
     if (process.argv.includes('--keep')) console.error(`data kept in ${dataDir}`);
