@@ -13,7 +13,10 @@
 -- Statistics: tenant_lexemes holds, per tenant, how many chunks contain each lexeme (document frequency) and
 -- tenant_corpus the tenant's chunk count and summed chunk length, maintained by statement triggers on chunks in
 -- the transaction that inserts or deletes them (cascades from documents and tenants included). A question reads
--- a few rows by primary key instead of counting matches through the GIN index (see tenant_bm25_matches).
+-- a few rows by primary key instead of counting matches through the GIN index (see tenant_bm25_matches). Measured on
+-- PostgreSQL 15 for a 60k-chunk team among 100k chunks: its terms' statistics take 1.6 ms per question (median) this
+-- way; counted per query through the GIN index 5 s (the index is shared by all teams, so every match of a common
+-- word is fetched to check its team), and the team's chunk count and average length alone 99 ms.
 
 CREATE OR REPLACE FUNCTION search_normalize(t text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -253,8 +256,9 @@ CREATE FUNCTION bm25_term(rank real, idf float8, norm float8, k1 float8) RETURNS
 -- holding every term once, at average length, has 1), which the caller's relevance floor is set against.
 -- only_documents, when given, restricts the chunks (statistics stay the tenant's).
 --
--- Candidates come from the GIN index, never from a scan of the tenant: first the chunks holding any of the rarest
--- terms (as many terms as hold at most candidate_budget chunks together); then, MaxScore-style, only if the other
+-- Candidates come from the GIN index, never from a scan of the tenant: first the chunks holding all the terms, or
+-- all but one; then those holding any of the rarest terms (as many terms as hold at most candidate_budget chunks
+-- together); then, MaxScore-style, only if the other
 -- terms could together outscore the max_rows-th candidate found, the chunks holding a combination of them that
 -- could (each combination an AND query, so common words are intersected in the index). The top max_rows are
 -- exact unless a phase meets its candidate_budget.
@@ -348,17 +352,36 @@ BEGIN
                            AND ($10::uuid[] IS NULL OR c.document_id = ANY ($10))
                          LIMIT $6 OFFSET 0) m) s';
 
+  -- Phase 0, when even the rarest term is in more chunks than phase 1 may fetch (phase 1 would then see an
+  -- arbitrary sample of them): the chunks holding every term, or all but one (a question often has a word its
+  -- answer lacks, the "work" of "how does X work"), GIN intersections that are selective although each word is not.
+  IF m >= 2 AND dfs[1] > candidate_budget THEN
+    IF m >= 3 AND m <= max_rest_terms THEN
+      FOR j IN 1..m LOOP
+        conj := public.lexeme_tsquery(lexemes[1:j - 1] || lexemes[j + 1:m], '&');
+        dnf := CASE WHEN dnf IS NULL THEN conj ELSE dnf || conj END;
+      END LOOP;
+    ELSE
+      dnf := public.lexeme_tsquery(lexemes[1:least(m, max_rest_terms)], '&');
+    END IF;
+    EXECUTE fetch_sql INTO ids, scores
+      USING tenant, terms, idfs, dnf, NULL::tsquery, candidate_budget, k1, b, avg_length, only_documents;
+    dnf := NULL;
+  END IF;
+  ids := coalesce(ids, '{}');
+  scores := coalesce(scores, '{}');
+
   -- Phase 1: the rarest terms.
   covered := dfs[1];
   WHILE essential < m AND covered + dfs[essential + 1] <= candidate_budget LOOP
     essential := essential + 1;
     covered := covered + dfs[essential];
   END LOOP;
-  EXECUTE fetch_sql INTO ids, scores
+  EXECUTE fetch_sql INTO more_ids, more_scores
     USING tenant, terms, idfs, public.lexeme_tsquery(lexemes[1:essential], '|'), NULL::tsquery, candidate_budget,
           k1, b, avg_length, only_documents;
-  ids := coalesce(ids, '{}');
-  scores := coalesce(scores, '{}');
+  ids := ids || coalesce(more_ids, '{}');
+  scores := scores || coalesce(more_scores, '{}');
 
   -- Phase 2: combinations of the other terms that could still beat the max_rows-th score.
   IF essential < m THEN
@@ -397,10 +420,12 @@ BEGIN
     END IF;
   END IF;
 
+  -- A chunk found by two phases has the same score in both.
   RETURN QUERY
-    SELECT x.id, x.sc::real, (x.sc / greatest(mass, 1e-9))::real
+    SELECT x.id, max(x.sc)::real, (max(x.sc) / greatest(mass, 1e-9))::real
       FROM unnest(ids, scores) x(id, sc)
-     ORDER BY x.sc DESC, x.id
+     GROUP BY x.id
+     ORDER BY 2 DESC, x.id
      LIMIT max_rows;
 END
 $$;
