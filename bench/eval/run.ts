@@ -35,6 +35,14 @@ const verbose = process.argv.includes('--verbose');
 const hasModes = 'VECTOR_WEIGHTS' in retrieval;
 
 type Lang = 'en' | 'fa';
+/** The fields of the API's answers the eval reads. */
+interface ApiBody {
+  tenant: { id: string };
+  access_token: string;
+  document: { id: string };
+  status: string;
+  error?: string;
+}
 interface Outcome {
   lang: Lang;
   hit1: number;
@@ -86,7 +94,7 @@ async function main() {
     const headers = new Headers(init.headers);
     if (init.token) headers.set('authorization', `Bearer ${init.token}`);
     const res = await fetch(`${running.url}${route}`, { ...init, headers });
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as ApiBody };
   };
   try {
     const account = { email: 'eval@example.com', password: 'correct horse battery' };
