@@ -323,8 +323,12 @@ BEGIN
      WHERE t.w > 0
      GROUP BY ql.lexeme
   ), s AS (
+    -- A word no chunk holds counts in the relevance mass at half the idf of a word one chunk holds: enough that a
+    -- question mostly about absent things falls under the floor, not so much that a small team's plain question
+    -- ("how long do refunds take?" of a one-chunk refunds note) does.
     SELECT q.lexeme, coalesce(l.chunks, 0) AS df,
-           q.w * ln(1 + (total - coalesce(l.chunks, 0) + 0.5) / (coalesce(l.chunks, 0) + 0.5)) AS idf
+           q.w * CASE WHEN l.chunks IS NULL THEN 0.5 * ln(1 + (total - 0.5) / 1.5)
+                      ELSE ln(1 + (total - l.chunks + 0.5) / (l.chunks + 0.5)) END AS idf
       FROM q LEFT JOIN public.tenant_lexemes l ON l.tenant_id = tenant AND l.lexeme = q.lexeme
   ), kept AS (
     SELECT * FROM s WHERE df > 0 ORDER BY idf DESC, lexeme LIMIT max_terms

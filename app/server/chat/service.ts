@@ -295,7 +295,9 @@ export class ChatService {
       vectorWeight: vectorWeightFor(embedder.model),
     });
     end();
-    if (chunks.length === 0) metrics.ragNothingFoundTotal.inc({ tenant: auth.tenantSlug });
+    // Incremented by 0 otherwise, so the team's series exists from its first question (Prometheus takes a series'
+    // first sample as its start, not as a rise).
+    metrics.ragNothingFoundTotal.inc({ tenant: auth.tenantSlug }, chunks.length === 0 ? 1 : 0);
     return chunks;
   }
 
