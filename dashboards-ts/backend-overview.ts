@@ -12,6 +12,7 @@ import {
   histogramQuantile,
   rate,
   scalar,
+  series,
   sum,
   upSeries,
 } from '../alerts-ts/promql.js';
@@ -30,6 +31,11 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
   const memory = externalSeries(processMetrics.residentMemoryBytes, 'prom-client-default');
   const latency = (q: number) => ({
     expr: histogramQuantile(q, sum(rate(histogramBuckets(http, job), W), ['le'])),
+    legend: `P${Math.round(q * 100)}`,
+  });
+  const retrieval = metrics.ragRetrievalDurationSeconds;
+  const retrievalLatency = (q: number) => ({
+    expr: histogramQuantile(q, sum(rate(histogramBuckets(retrieval, job), W), ['le'])),
     legend: `P${Math.round(q * 100)}`,
   });
 
@@ -112,6 +118,36 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
         unit: 'bytes',
         grid: { x: 12, y: 16, w: 12, h: 8 },
         queries: [{ expr: sum(external(memory, job), ['pod', 'instance']), legend: '{{pod}} {{instance}}' }],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 7,
+        title: 'Retrieval latency (P50, P95, P99)',
+        description:
+          "Time a chat turn spends finding its passages (vector and BM25 search and their fusion, in the team's transaction), before any model is asked.",
+        unit: 's',
+        grid: { x: 0, y: 24, w: 12, h: 8 },
+        queries: [retrievalLatency(0.5), retrievalLatency(0.95), retrievalLatency(0.99)],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 8,
+        title: 'Questions with nothing relevant found',
+        description:
+          'Share of questions answered "nothing relevant found" (no passage passed the relevance floor), by team. A rise means teams ask about what they have not uploaded, or retrieval got worse.',
+        unit: 'percentunit',
+        grid: { x: 12, y: 24, w: 12, h: 8 },
+        queries: [
+          {
+            expr: div(
+              sum(rate(series(metrics.ragNothingFoundTotal, job), W), ['tenant']),
+              scalar(sum(rate(histogramCount(retrieval, job), W))),
+            ),
+            legend: '{{tenant}}',
+          },
+        ],
       }),
     );
 }

@@ -29,6 +29,8 @@ export const HTTP_DURATION_BUCKETS = [
 ] as const;
 /** Latency buckets for model calls: a streamed answer takes seconds, a timeout up to a minute. */
 export const OPENAI_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] as const;
+/** Latency buckets for retrieval: milliseconds on a warm index, up to seconds when something is wrong. */
+export const RETRIEVAL_DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
 export const metrics = {
   openaiTokensTotal: define({
@@ -73,6 +75,19 @@ export const metrics = {
     name: 'document_chunks_total',
     help: 'Document chunks currently stored, by tenant.',
     type: 'gauge',
+    labelNames: ['tenant'],
+  }),
+  ragRetrievalDurationSeconds: define({
+    name: 'rag_retrieval_duration_seconds',
+    help: "Retrieval time of a chat turn in seconds (vector and BM25 search and their fusion, in the tenant's transaction).",
+    type: 'histogram',
+    labelNames: [],
+    buckets: RETRIEVAL_DURATION_BUCKETS,
+  }),
+  ragNothingFoundTotal: define({
+    name: 'rag_nothing_found_total',
+    help: 'Questions answered "nothing relevant found" because no passage passed the relevance floor, by tenant.',
+    type: 'counter',
     labelNames: ['tenant'],
   }),
 } as const;
