@@ -27,7 +27,7 @@ export function Highlighted({ fragments }: { fragments: readonly Fragment[] }) {
 
 export function ConversationList({ currentId, onNew }: { currentId?: string; onNew(): void }) {
   const api = useApi();
-  const { t } = useI18n();
+  const { t, dir } = useI18n();
   const id = useId();
   const queryClient = useQueryClient();
   const [typed, setTyped] = useState('');
@@ -68,7 +68,7 @@ export function ConversationList({ currentId, onNew }: { currentId?: string; onN
         <input
           id={`${id}-search`}
           type="search"
-          dir="auto"
+          dir={typed.trim() ? 'auto' : dir}
           placeholder={t.searchPlaceholder}
           value={typed}
           maxLength={200}

@@ -73,9 +73,16 @@ export function remarkMarkRanges(options: { ranges: MarkRanges; source: string }
     if (at < end) out.push({ type: 'text', value: source.slice(at, end) });
     return out;
   };
+  const overlaps = (node: MdNode) => {
+    const start = node.position?.start.offset;
+    const end = node.position?.end.offset;
+    return start !== undefined && end !== undefined && ranges.some(([s, e]) => s < end && e > start);
+  };
   const walk = (node: MdNode) => {
     if (!node.children) return;
     node.children = node.children.flatMap((child) => {
+      // A code block keeps its lines as they are; the whole block is marked.
+      if (child.type === 'code' && overlaps(child)) child.data = { hProperties: { className: ['quoted'] } };
       if (child.type === 'text' || child.type === 'inlineCode') return split(child);
       walk(child);
       return [child];
