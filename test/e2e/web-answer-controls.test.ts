@@ -55,17 +55,29 @@ describe('answers, conversations and sources in a real browser', () => {
       await page.getByRole('button', { name: /Switch language|تغییر زبان/ }).click();
   };
 
-  /** Asks in a new conversation and waits for the whole answer. */
+  /** Asks in a new conversation and waits for the whole answer; returns the stored answer's element. */
   const ask = async (question: string) => {
     await page.goto(`${server.url}/chat`);
     const box = page.locator('.composer textarea');
     await box.fill(question);
     await box.press('Enter');
-    await page.locator('.composer button[type="submit"]').waitFor();
-    await page.waitForFunction(() => /\/chat\/[0-9a-f-]{36}/.test(location.pathname));
-    const answer = page.getByTestId('message-assistant').last();
-    await answer.locator('.message-actions').waitFor();
-    return answer;
+    return storedAnswer();
+  };
+
+  /** The last answer once it is stored (the streaming copy has no id) and shown with its controls. */
+  const storedAnswer = async () => {
+    await page.waitForFunction(
+      () =>
+        /\/chat\/[0-9a-f-]{36}/.test(location.pathname) &&
+        document.querySelector('.composer button[type="submit"]') !== null &&
+        document.querySelector('[data-testid="message-assistant"]:not([data-message-id])') === null &&
+        document.querySelector('[data-testid="message-assistant"][data-message-id] .message-actions') !==
+          null,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const id = await page.getByTestId('message-assistant').last().getAttribute('data-message-id');
+    return page.locator(`[data-message-id="${id}"]`);
   };
 
   beforeAll(async () => {
@@ -171,7 +183,7 @@ describe('answers, conversations and sources in a real browser', () => {
   it('copies the answer as Markdown with its sources', async () => {
     const answer = await ask('When does the nightly backup of the widget archive run?');
     await answer.getByRole('button', { name: 'Copy the answer as Markdown' }).click();
-    await answer.getByText('Copied').waitFor();
+    await answer.locator('.icon-button-text', { hasText: 'Copied' }).waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     const id = await answer.getAttribute('data-message-id');
     const stored = await server.api(
@@ -190,10 +202,15 @@ describe('answers, conversations and sources in a real browser', () => {
     const answer = await ask('How many daily copies does the backup keep?');
     const first = await answer.getAttribute('data-message-id');
     await answer.getByRole('button', { name: /Ask again for a new answer/ }).click();
-    const label = page.getByTestId('version-label').first();
-    await expect.poll(() => label.innerText(), { timeout: 30_000 }).toBe('2 / 2');
-    const second = await page.getByTestId('message-assistant').last().getAttribute('data-message-id');
+    await expect
+      .poll(() => page.getByTestId('message-assistant').last().getAttribute('data-message-id'), {
+        timeout: 30_000,
+      })
+      .not.toBe(first);
+    const second = await (await storedAnswer()).getAttribute('data-message-id');
     expect(second).not.toBe(first);
+    const label = page.getByTestId('version-label').first();
+    await expect(label.innerText()).resolves.toBe('2 / 2');
     await page.getByRole('button', { name: 'Previous version' }).first().click();
     await expect(label.innerText()).resolves.toBe('1 / 2');
     await expect(page.getByTestId('message-assistant').last().getAttribute('data-message-id')).resolves.toBe(
@@ -232,9 +249,9 @@ describe('answers, conversations and sources in a real browser', () => {
   it('takes a thumbs down with a comment, which the team owner reads on the feedback page', async () => {
     const answer = await ask('What does the config.json file hold?');
     await answer.getByRole('button', { name: 'Bad answer' }).click();
-    await expect(
-      answer.getByRole('button', { name: 'Bad answer' }).getAttribute('aria-pressed'),
-    ).resolves.toBe('true');
+    await expect
+      .poll(() => answer.getByRole('button', { name: 'Bad answer' }).getAttribute('aria-pressed'))
+      .toBe('true');
     await answer.getByLabel('What was good or wrong? (optional)').fill('It should name the options.');
     await answer.getByRole('button', { name: 'Send', exact: true }).click();
     await answer.getByText('Thank you for the feedback.').waitFor();
@@ -259,12 +276,12 @@ describe('answers, conversations and sources in a real browser', () => {
     await title.press('Enter');
     await page.locator('.conversations li.current').getByText('Archive schedule').waitFor();
 
-    await page.getByLabel('Search conversations').fill('fourteen');
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('fourteen');
     const result = page.getByTestId('search-result').filter({ hasText: 'Archive schedule' });
     await result.waitFor();
     await expect(result.locator('mark').first().innerText()).resolves.toBe('fourteen');
     await shot('05-search');
-    await page.getByLabel('Search conversations').fill('');
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
     await page.getByTestId('search-result').first().waitFor({ state: 'detached' });
   });
 
@@ -278,8 +295,7 @@ describe('answers, conversations and sources in a real browser', () => {
     const mark = panel.locator('mark').first();
     await mark.waitFor();
     await expect(mark.innerText()).resolves.toContain('runs at 02:00');
-    // Markdown, not its source: the list is a list and the code is code.
-    await expect(panel.locator('code').count()).resolves.toBeGreaterThanOrEqual(0);
+    // Markdown, not its source.
     await expect(panel.innerText()).resolves.not.toContain('## ');
     await shot('06-source-panel');
     await panel.getByRole('link', { name: 'Open in the document' }).click();
@@ -316,15 +332,13 @@ describe('answers, conversations and sources in a real browser', () => {
     page.off('request', onRequest);
     expect(posts).toEqual([]);
     // A file that fits goes into the table and leaves no card behind.
-    await page
-      .getByLabel('Choose files')
-      .setInputFiles([
-        {
-          name: 'small.md',
-          mimeType: 'text/markdown',
-          buffer: Buffer.from('# Small\n\nA small note about the widget.\n'),
-        },
-      ]);
+    await page.getByLabel('Choose files').setInputFiles([
+      {
+        name: 'small.md',
+        mimeType: 'text/markdown',
+        buffer: Buffer.from('# Small\n\nA small note about the widget.\n'),
+      },
+    ]);
     await page
       .getByTestId('document-row')
       .filter({ hasText: 'small.md' })
@@ -365,7 +379,7 @@ describe('answers, conversations and sources in a real browser', () => {
   it('follows the dark system setting, and the theme button overrides it', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`${server.url}/chat`);
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     const luminance = async () => {
       const [r, g, b] = (await background()).match(/\d+/g)!.map(Number);
       return (r! + g! + b!) / 3;

@@ -107,7 +107,9 @@ describe('web app in a real browser', () => {
       const row = page.getByTestId('document-row').filter({ hasText: name });
       // The upload's bar, then its row in the table with the ingestion progress, until it is ready there.
       await uploads.filter({ hasText: name }).getByRole('progressbar').or(row).first().waitFor();
-      await row.and(page.locator('[data-status="ready"], [data-status="failed"]')).waitFor({ timeout: 150_000 });
+      await row
+        .and(page.locator('[data-status="ready"], [data-status="failed"]'))
+        .waitFor({ timeout: 150_000 });
       await expect(row.getAttribute('data-status')).resolves.toBe('ready');
     }
     // Finished uploads are rows of the table only, not cards above it as well.
