@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../app/server/accounts/passwords.js';
 import { excerpt, highlight, searchWords } from '../app/server/chat/search.js';
 import { blocksFromChunks, longestOverlap } from '../app/server/documents/document-text.js';
+import { startFakeOpenAI } from './fakes/openai.js';
 import { buildPdf } from './fixtures/build.js';
 import { type Account, startTestServer, type TestServer, uniqueEmail } from './support/server.js';
 import { parseSse } from './support/sse.js';
@@ -429,5 +430,62 @@ describe('pieces', () => {
       'First sentence here. Second one follows. Third one ends it.',
       'New paragraph.',
     ]);
+  });
+});
+
+describe('the history a version is asked with (through a real model upstream)', () => {
+  it('repeats only the turns before the one asked again, and afterwards only the newest versions', async () => {
+    const fake = await startFakeOpenAI();
+    const upstream = await startTestServer({
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: 'sk-test-not-a-real-key',
+      CHAT_MODELS: 'gpt-4o',
+    });
+    try {
+      const me = await upstream.signUp();
+      const up = await upstream.upload(me.accessToken, 'handbook.md', HANDBOOK, 'text/markdown');
+      expect((await upstream.waitForDocument(me.accessToken, up.body.document.id)).status).toBe('ready');
+      const chatJson = async (path: string, body: unknown) => {
+        const res = await upstream.api('POST', path, {
+          token: me.accessToken,
+          json: { ...body, stream: false },
+        });
+        expect(res.status, res.text).toBe(200);
+        return res.body;
+      };
+      const prompts = () =>
+        fake.requests
+          .filter((r) => r.path.endsWith('/chat/completions'))
+          .map((r) =>
+            (r.body.messages as Array<{ role: string; content: string }>).slice(1, -1).map((m) => m.content),
+          );
+
+      const first = await chatJson('/api/v1/chat', { message: 'When does the nightly backup run?' });
+      await chatJson('/api/v1/chat', {
+        message: 'When do releases go out?',
+        conversation_id: first.conversation_id,
+      });
+      const { body } = await upstream.api('GET', `/api/v1/conversations/${first.conversation_id}`, {
+        token: me.accessToken,
+      });
+      const firstQuestion = body.messages[0].id;
+      fake.requests.length = 0;
+      await chatJson(`/api/v1/messages/${firstQuestion}/versions`, { message: 'How many copies are kept?' });
+      // Asked again, the first turn has no history: the second turn came after it.
+      expect(prompts()).toEqual([[]]);
+
+      fake.requests.length = 0;
+      await chatJson('/api/v1/chat', {
+        message: 'And on which volume?',
+        conversation_id: first.conversation_id,
+      });
+      const history = prompts()[0]!;
+      expect(history[0]).toBe('How many copies are kept?');
+      expect(history).not.toContain('When does the nightly backup run?');
+      expect(history).toContain('When do releases go out?');
+    } finally {
+      await upstream.stop();
+      await fake.close();
+    }
   });
 });
