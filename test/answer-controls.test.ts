@@ -445,7 +445,7 @@ describe('the history a version is asked with (through a real model upstream)', 
       const me = await upstream.signUp();
       const up = await upstream.upload(me.accessToken, 'handbook.md', HANDBOOK, 'text/markdown');
       expect((await upstream.waitForDocument(me.accessToken, up.body.document.id)).status).toBe('ready');
-      const chatJson = async (path: string, body: unknown) => {
+      const chatJson = async (path: string, body: Record<string, unknown>) => {
         const res = await upstream.api('POST', path, {
           token: me.accessToken,
           json: { ...body, stream: false },

@@ -27,7 +27,8 @@ describe('direction of a block', () => {
         }
       />,
     );
-    const dirs = (selector: string) => [...container.querySelectorAll(selector)].map((e) => e.getAttribute('dir'));
+    const dirs = (selector: string) =>
+      [...container.querySelectorAll(selector)].map((e) => e.getAttribute('dir'));
     expect(dirs('p')).toEqual(['rtl']);
     expect(dirs('li')).toEqual(['ltr', 'rtl']);
     expect(dirs('td')).toEqual([null, 'rtl']);
@@ -44,17 +45,21 @@ describe('direction of a block', () => {
   it('marks a range of the source, splitting the text node where it starts and ends', () => {
     const text = 'The **nightly** backup runs at 02:00 and keeps fourteen copies.';
     const start = text.indexOf('runs at');
-    const { container } = inPersian(<SafeMarkdown text={text} marks={[[start, start + 'runs at 02:00'.length]]} />);
+    const { container } = inPersian(
+      <SafeMarkdown text={text} marks={[[start, start + 'runs at 02:00'.length]]} />,
+    );
     expect(container.querySelector('mark')?.textContent).toBe('runs at 02:00');
     expect(container.querySelector('strong')?.textContent).toBe('nightly');
   });
 });
 
 describe('the quoted span', () => {
-  const passage = '## Backups\n\nThe nightly backup runs at 02:00. It keeps **fourteen** daily copies on the volume.';
+  const passage =
+    '## Backups\n\nThe nightly backup runs at 02:00. It keeps **fourteen** daily copies on the volume.';
 
   it('finds the statements citing [n] and their exact place in the passage', () => {
-    const answer = 'From your documents:\n\n- It keeps fourteen daily copies on the volume. [2]\n- Other thing. [1]';
+    const answer =
+      'From your documents:\n\n- It keeps fourteen daily copies on the volume. [2]\n- Other thing. [1]';
     const statements = statementsCiting(answer, 2);
     expect(statements).toEqual(['It keeps fourteen daily copies on the volume']);
     const [range] = quotedRanges(passage, statements);
