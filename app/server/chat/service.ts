@@ -71,7 +71,7 @@ export class ChatService {
    */
   async *turn(
     auth: AuthContext,
-    /** `version_of`: the turn asked again (regenerated or edited), see app/server/chat/versions.ts. */
+    /** `version_of`: the turn asked again (regenerated or edited), see app/server/routes/message-versions.ts. */
     input: { message: string; conversation_id?: string; version_of?: string },
     signal: AbortSignal,
     log: FastifyBaseLogger,
