@@ -59,7 +59,8 @@ export class LocalChatProvider implements ChatProvider {
       .flatMap((chunk, order) =>
         chunk.text
           .split(SENTENCE_END)
-          .map((s) => s.trim())
+          // A document's own list item ("- Install it") is quoted without its marker: the answer's list adds one.
+          .map((s) => s.trim().replace(/^(?:[-*+]|\d{1,3}[.)])\s+/, ''))
           // A heading line ("Backups") is context, not an answer: quote sentences of three words or more.
           .filter((s) => /[\p{L}\p{N}]/u.test(s) && s.split(/\s+/).length >= 3)
           .map((sentence, position) => ({

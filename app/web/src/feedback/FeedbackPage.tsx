@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/i18n.js';
 import { DualDate } from '../layout/DualDate.js';
 import { ErrorMessage } from '../layout/ErrorMessage.js';
 import { Icon } from '../layout/Icon.js';
+import { SafeMarkdown } from '../markdown/SafeMarkdown.js';
 import { Link } from '../router.js';
 
 type Filter = 'all' | 'up' | 'down';
@@ -72,9 +73,10 @@ export function FeedbackPage() {
                     <strong>{t.questionLabel}:</strong> <span dir="auto">{item.question}</span>
                   </p>
                 )}
-                <p className="feedback-answer">
-                  <strong>{t.answerLabel}:</strong> <span dir="auto">{item.answer}</span>
-                </p>
+                <div className="feedback-answer">
+                  <strong>{t.answerLabel}:</strong>
+                  <SafeMarkdown text={item.answer} />
+                </div>
                 <Link to={`/chat/${item.conversation_id}?message=${item.message_id}`}>
                   {t.openConversation}
                 </Link>
