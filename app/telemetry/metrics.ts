@@ -90,6 +90,12 @@ export const metrics = {
     type: 'counter',
     labelNames: ['tenant'],
   }),
+  messageFeedbackTotal: define({
+    name: 'message_feedback_total',
+    help: 'Answers rated by their readers, by tenant and rating (up or down); a changed rating counts again.',
+    type: 'counter',
+    labelNames: ['tenant', 'rating'],
+  }),
 } as const;
 
 /** The label names a catalog metric accepts. */
@@ -97,6 +103,8 @@ export type LabelsOf<M> = M extends MetricDefinition<infer L> ? L : never;
 
 /** Values of the `status` label of `openai_request_total`. */
 export const OPENAI_REQUEST_STATUS = { success: 'success', error: 'error' } as const;
+/** Values of the `rating` label of `message_feedback_total`. */
+export const FEEDBACK_RATING = { up: 'up', down: 'down' } as const;
 /** Values of the `direction` label of `openai_tokens_total`. */
 export const TOKEN_DIRECTION = { in: 'in', out: 'out' } as const;
 /** The `endpoint` label for requests that matched no route, so unknown URLs cannot explode cardinality. */

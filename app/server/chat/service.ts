@@ -16,7 +16,7 @@ import { assertWithinBudget } from './budget.js';
 import {
   type Citation,
   conversationExists,
-  getMessages,
+  conversationHistory,
   insertMessage,
   startConversation,
 } from './conversations.js';
@@ -71,7 +71,8 @@ export class ChatService {
    */
   async *turn(
     auth: AuthContext,
-    input: { message: string; conversation_id?: string },
+    /** `version_of`: the turn asked again (regenerated or edited), see app/server/routes/message-versions.ts. */
+    input: { message: string; conversation_id?: string; version_of?: string },
     signal: AbortSignal,
     log: FastifyBaseLogger,
   ): AsyncGenerator<ChatTurnEvent> {
@@ -95,12 +96,13 @@ export class ChatService {
         return { conversationId: started.conversationId, userMessageId: started.messageId, history: [] };
       }
       if (!(await conversationExists(db, auth.tenantId, conversationId))) throw notFound('Conversation');
-      const history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
+      const history = await conversationHistory(db, auth.tenantId, conversationId, input.version_of);
       const userMessageId = await insertMessage(db, {
         tenantId: auth.tenantId,
         conversationId,
         role: 'user',
         content: question,
+        versionOf: input.version_of,
       });
       return { conversationId, userMessageId, history };
     });

@@ -84,7 +84,8 @@ function units(chunk: { n: number; source?: string; text: string }, order: numbe
   const context = new Set(answerTerms((chunk.source ?? '').replace(/\.[a-z]+\b/gi, ' ')));
   const out: Unit[] = [];
   const push = (text: string, code: boolean) => {
-    const trimmed = text.trim();
+    // A document's own list item ("- Install it") is quoted without its marker: the answer's list adds one.
+    const trimmed = code ? text.trim() : text.trim().replace(/^(?:[-*+]|\d{1,3}[.)])\s+/, '');
     if (!/[\p{L}\p{N}]/u.test(trimmed)) return;
     // A heading line ("Backups") is context, not an answer: prose needs three words or more.
     if (!code && trimmed.split(/\s+/).length < 3) return;
