@@ -101,15 +101,13 @@ describe('web app in a real browser', () => {
       ['handbook.md', HANDBOOK],
       ['widget-notes.txt', HOSTILE],
     ] as const) {
-      await page
-        .getByLabel('Choose files')
-        .setInputFiles([
-          {
-            name,
-            mimeType: name.endsWith('.md') ? 'text/markdown' : 'text/plain',
-            buffer: Buffer.from(text),
-          },
-        ]);
+      await page.getByLabel('Choose files').setInputFiles([
+        {
+          name,
+          mimeType: name.endsWith('.md') ? 'text/markdown' : 'text/plain',
+          buffer: Buffer.from(text),
+        },
+      ]);
       const row = page.getByTestId('document-row').filter({ hasText: name });
       // The upload's bar, then its row in the table with the ingestion progress, until it is ready there.
       await uploads.filter({ hasText: name }).getByRole('progressbar').or(row).first().waitFor();
