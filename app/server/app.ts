@@ -13,6 +13,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Cache } from './cache/index.js';
 import type { ServerMetrics } from './metrics.js';
+import type { StorageHealth } from './storage-faults.js';
 import authPlugin from './plugins/auth.js';
 import errorHandling from './plugins/errors.js';
 import httpMetrics from './plugins/http-metrics.js';
@@ -31,6 +32,8 @@ export interface AppServices {
   jwtSecret: string;
   /** Health of the language provider chain (degraded when every model's circuit is open). */
   llmHealth(): 'ok' | 'degraded';
+  /** What readiness knows about writes (see storage-faults.ts). */
+  storage?: StorageHealth;
   /** Registers the routes of later steps (documents, chat, billing) under `/api/v1`. */
   extraRoutes?: (api: FastifyInstance) => Promise<void>;
 }
@@ -57,7 +60,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(errorHandling);
+  await app.register(errorHandling, { onStorageFailure: () => services.storage?.noteFailure() });
   await app.register(textInput);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -115,6 +118,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
         database: async () => {
           await db.pool.query('SELECT 1');
         },
+        ...(services.storage && { storage: () => services.storage!.check(db.pool) }),
         cache: () => cache.health(),
         llm: services.llmHealth,
       });

@@ -9,8 +9,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const seen = vi.hoisted(() => ({ inputs: 0, chars: 0, longestRun: 0, longestSpace: 0 }));
 
-vi.mock(import('gpt-tokenizer/encoding/o200k_base'), async (original) => {
-  const real = await original();
+vi.mock('gpt-tokenizer/encoding/o200k_base', async (original) => {
+  const real = await original<typeof import('gpt-tokenizer/encoding/o200k_base')>();
   const record = (text: string) => {
     seen.inputs++;
     seen.chars += text.length;
