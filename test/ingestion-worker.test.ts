@@ -359,25 +359,6 @@ describe('ingestion worker', () => {
     expect(rows[0].n).toBe(rows[0].all);
   });
 
-  it('a thread that dies (out of memory) fails its document, and the process and the next document go on', async () => {
-    const small = new IngestionPool({ threads: 1, maxHeapMb: 16 });
-    try {
-      // 6 MB of text, chunked into many times that in strings and arrays: more than the thread's 16 MB heap.
-      const huge = JSON.stringify({
-        pages: [{ number: 1, blocks: [{ text: 'Grow the heap past its limit. '.repeat(200_000), headingPath: [] }] }],
-      });
-      const doc = (await createDocument(1, `sha-huge-${Math.random()}`, huge))!;
-      const { w } = worker(new LocalHashingEmbedder(DIMENSIONS), { maxAttempts: 2, threads: small });
-      await drain(w);
-      expect(await documentRow(doc.id)).toMatchObject({ status: 'failed', failure_reason: 'crashed', attempts: 2 });
-      const after = await newDocument(1);
-      const { w: again } = worker(new LocalHashingEmbedder(DIMENSIONS), { threads: small });
-      await drain(again);
-      expect((await documentRow(after.id)).status).toBe('ready');
-    } finally {
-      await small.close();
-    }
-  }, 180_000);
 
   it('creates the document and its job together, and neither for a duplicate', async () => {
     const first = await newDocument(1, 'same');
