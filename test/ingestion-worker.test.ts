@@ -344,9 +344,10 @@ describe('ingestion worker', () => {
     expect(await jobCount(docId)).toBe(1);
     expect((await documentRow(docId)).status).toBe('processing');
     // Its lease runs out; the next worker finishes the document, with one copy of each chunk.
-    await db.pool.query(`UPDATE ingestion_jobs SET lease_until = now() - interval '1 second' WHERE document_id = $1`, [
-      docId,
-    ]);
+    await db.pool.query(
+      `UPDATE ingestion_jobs SET lease_until = now() - interval '1 second' WHERE document_id = $1`,
+      [docId],
+    );
     const { w: next } = worker(inner);
     await drain(next);
     const row = await documentRow(docId);
@@ -358,7 +359,6 @@ describe('ingestion worker', () => {
     );
     expect(rows[0].n).toBe(rows[0].all);
   });
-
 
   it('creates the document and its job together, and neither for a duplicate', async () => {
     const first = await newDocument(1, 'same');

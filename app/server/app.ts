@@ -13,7 +13,6 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Cache } from './cache/index.js';
 import type { ServerMetrics } from './metrics.js';
-import type { StorageHealth } from './storage-faults.js';
 import authPlugin from './plugins/auth.js';
 import errorHandling from './plugins/errors.js';
 import httpMetrics from './plugins/http-metrics.js';
@@ -22,6 +21,7 @@ import webApp from './plugins/web.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import metricsRoutes from './routes/metrics.js';
+import type { StorageHealth } from './storage-faults.js';
 
 export interface AppServices {
   config: Config;

@@ -10,7 +10,8 @@ import type pg from 'pg';
  * (a read-only replica or `default_transaction_read_only`).
  */
 const STORAGE_SQLSTATES = new Set(['53100', '58030', '25006']);
-const STORAGE_MESSAGES = /No space left on device|Read-only file system|ENOSPC|EROFS|EDQUOT|Disk quota exceeded/i;
+const STORAGE_MESSAGES =
+  /No space left on device|Read-only file system|ENOSPC|EROFS|EDQUOT|Disk quota exceeded/i;
 
 export function isStorageFailure(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {

@@ -91,8 +91,12 @@ describe('a service no document can stall', () => {
   it('answers every health probe while the worst documents are parsed and indexed', async () => {
     // 1 MB of prose on one line (one sentence the chunker must cut), a half-junk file (runs of 1,000+
     // characters between words) and a run of quotes after a full stop (the old sentence splitter's worst case).
-    const prose = Array.from({ length: 20_000 }, (_, i) => `word${i % 997} and more`).join(' ').slice(0, LIMIT - 10);
-    const halfJunk = Array.from({ length: 300 }, (_, i) => `Sentence ${i} is fine. ${'x'.repeat(1500)}`).join(' ');
+    const prose = Array.from({ length: 20_000 }, (_, i) => `word${i % 997} and more`)
+      .join(' ')
+      .slice(0, LIMIT - 10);
+    const halfJunk = Array.from({ length: 300 }, (_, i) => `Sentence ${i} is fine. ${'x'.repeat(1500)}`).join(
+      ' ',
+    );
     const quotes = `End.${'"'.repeat(LIMIT - 20)} after`;
     const probes: number[] = [];
     let uploading = true;

@@ -89,7 +89,9 @@ export class IngestionPool {
     } = {},
   ): Promise<IndexResult> {
     const channel = options.onProgress ? new MessageChannel() : undefined;
-    channel?.port1.on('message', (m: { done: number; chunks: number }) => options.onProgress?.(m.done, m.chunks));
+    channel?.port1.on('message', (m: { done: number; chunks: number }) =>
+      options.onProgress?.(m.done, m.chunks),
+    );
     const task: IndexTask = {
       type: 'index',
       json,
@@ -97,9 +99,12 @@ export class IngestionPool {
       ...(options.localEmbedding && { localEmbedding: options.localEmbedding }),
       ...(channel && { progress: channel.port2 }),
     };
-    return this.run<IndexTask, IndexResult>(this.background, task, options.signal, channel ? [channel.port2] : undefined).finally(
-      () => channel?.port1.close(),
-    );
+    return this.run<IndexTask, IndexResult>(
+      this.background,
+      task,
+      options.signal,
+      channel ? [channel.port2] : undefined,
+    ).finally(() => channel?.port1.close());
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { encodeVectorArray } from '../../db/vector.js';
 import { LocalHashingEmbedder } from '../embeddings/local-hashing-embedder.js';
+import { longRunShare, MAX_RUN_CHARS } from '../ingest/chunk.js';
 import {
   type ChunkOptions,
   chunkDocument,
@@ -15,7 +16,6 @@ import {
   type ParsedDocument,
   parseDocument,
 } from '../ingest/index.js';
-import { longRunShare, MAX_RUN_CHARS } from '../ingest/chunk.js';
 import {
   CHUNK_BATCH_SIZE,
   type EncodedChunkBatch,
@@ -61,7 +61,10 @@ export default async function run(task: ParseTask | IndexTask): Promise<ParseRes
 async function parse(task: ParseTask): Promise<ParseResult> {
   let parsed: ParsedDocument;
   try {
-    parsed = await parseDocument(task.kind, Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength));
+    parsed = await parseDocument(
+      task.kind,
+      Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength),
+    );
   } catch (error) {
     return unreadable(error);
   }
@@ -116,7 +119,8 @@ function unreadable(error: unknown): { ok: false; reason: UnreadableReason; mess
     return {
       ok: false,
       reason: 'too_deep',
-      message: 'The document is nested too deeply to read (elements inside elements, thousands of levels deep).',
+      message:
+        'The document is nested too deeply to read (elements inside elements, thousands of levels deep).',
     };
   }
   return {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable, withTenant } from '../../db/index.js';
-import type { INGESTION_FAILURE_REASONS } from '../../telemetry/metrics.js';
 import { encodeVectorArray } from '../../db/vector.js';
+import type { INGESTION_FAILURE_REASONS } from '../../telemetry/metrics.js';
 import { BackgroundLoop } from '../background-loop.js';
 import { LocalHashingEmbedder } from '../embeddings/local-hashing-embedder.js';
 import type { Embedder } from '../embeddings/types.js';
@@ -30,7 +30,12 @@ export interface IngestionWorkerOptions {
   /** Called when a write failed for lack of space (readiness then probes writes). */
   onStorageFailure?(): void;
   /** Called when a document ends: ready, or failed with its reason (for the metrics). */
-  onFinished?(outcome: { status: 'ready' | 'failed'; reason?: FailureReason; seconds: number; attempts: number }): void;
+  onFinished?(outcome: {
+    status: 'ready' | 'failed';
+    reason?: FailureReason;
+    seconds: number;
+    attempts: number;
+  }): void;
   /** How often to look for jobs left by other replicas or by a crash. @default 1000 */
   pollMs?: number;
   /**
@@ -160,10 +165,10 @@ export class IngestionWorker {
   }
 
   private async claim(): Promise<ClaimedJob | undefined> {
-    const { rows } = await this.options.pool.query<ClaimedJob>(
-      'SELECT * FROM ingestion_claim_job($1, $2)',
-      [this.owner, this.leaseSeconds],
-    );
+    const { rows } = await this.options.pool.query<ClaimedJob>('SELECT * FROM ingestion_claim_job($1, $2)', [
+      this.owner,
+      this.leaseSeconds,
+    ]);
     return rows[0];
   }
 
@@ -180,7 +185,11 @@ export class IngestionWorker {
       });
     if (job.attempts > this.maxAttempts) {
       // Past its attempts: never run again, whatever stopped the earlier ones.
-      const reason = (job.last_error ?? 'interrupted') as 'timeout' | 'crashed' | 'interrupted' | 'storage_failed';
+      const reason = (job.last_error ?? 'interrupted') as
+        | 'timeout'
+        | 'crashed'
+        | 'interrupted'
+        | 'storage_failed';
       log.warn({ reason, attempts: this.maxAttempts }, 'document quarantined after repeated failures');
       if (await this.fail(job, reason, EXHAUSTED[reason]!(this.maxAttempts), this.maxAttempts))
         finished('failed', reason);
@@ -246,7 +255,7 @@ export class IngestionWorker {
     job: ClaimedJob,
     lease: AbortSignal,
   ): Promise<{ chunks: number; tokens: number } | false | 'lost'> {
-    const { pool, embedder } = this.options;
+    const { embedder } = this.options;
     const local = embedder instanceof LocalHashingEmbedder ? embedder : undefined;
     const vectorTypeOid = await this.vectorOid();
     let lastProgress = 0;
@@ -265,7 +274,11 @@ export class IngestionWorker {
       },
     );
     if (!result.ok) throw new UnreadableDocument(result.reason, result.message);
-    await this.progress(job, { chunks_total: result.chunks, tokens: result.tokens, chunks_done: local ? result.chunks : 0 });
+    await this.progress(job, {
+      chunks_total: result.chunks,
+      tokens: result.tokens,
+      chunks_done: local ? result.chunks : 0,
+    });
     const vectors: Buffer[] = [];
     let done = 0;
     for (const batch of result.batches) {
@@ -353,7 +366,9 @@ export class IngestionWorker {
         refund,
         retryAfterSeconds,
       ])
-      .catch((e: Error) => this.options.logger.warn({ err: e.message }, 'could not release an ingestion job'));
+      .catch((e: Error) =>
+        this.options.logger.warn({ err: e.message }, 'could not release an ingestion job'),
+      );
   }
 
   private async fail(job: ClaimedJob, reason: FailureReason, message: string, attempts: number) {

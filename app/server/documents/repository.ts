@@ -124,17 +124,16 @@ export async function insertChunks(
   vectorTypeOid: number,
 ): Promise<void> {
   await db.query(INSERT_CHUNKS, [
-      tenantId,
-      documentId,
-      chunks.map((c) => c.ordinal),
-      chunks.map((c) => c.content),
-      chunks.map((c) => c.tokens),
-      chunks.map((c) => c.pageStart),
-      chunks.map((c) => c.pageEnd),
-      chunks.map((c) => JSON.stringify(c.headingPath)),
-      encodeVectorArray(vectors, vectorTypeOid),
-    ],
-  );
+    tenantId,
+    documentId,
+    chunks.map((c) => c.ordinal),
+    chunks.map((c) => c.content),
+    chunks.map((c) => c.tokens),
+    chunks.map((c) => c.pageStart),
+    chunks.map((c) => c.pageEnd),
+    chunks.map((c) => JSON.stringify(c.headingPath)),
+    encodeVectorArray(vectors, vectorTypeOid),
+  ]);
 }
 
 /** Inserts one batch encoded by an ingestion thread (chunk-batches.ts) with its binary `vector[]`. */

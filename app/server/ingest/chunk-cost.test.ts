@@ -58,7 +58,12 @@ describe('chunking cost', () => {
       expect(seen.chars).toBeLessThanOrEqual(4 * text.length + 10_000);
       for (const chunk of chunks) expect(chunk.tokens).toBeLessThanOrEqual(512);
       // Nothing but space is lost.
-      expect(chunks.map((c) => c.content).join('').replace(/\s/gu, '')).toBe(text.replace(/\s/gu, ''));
+      expect(
+        chunks
+          .map((c) => c.content)
+          .join('')
+          .replace(/\s/gu, ''),
+      ).toBe(text.replace(/\s/gu, ''));
     });
   }
 
@@ -71,17 +76,24 @@ describe('chunking cost', () => {
         .map(([c, n]) => c.repeat(n)),
     );
     fc.assert(
-      fc.property(fc.array(piece, { minLength: 1, maxLength: 60 }), fc.integer({ min: 16, max: 512 }), (parts, limit) => {
-        Object.assign(seen, { inputs: 0, chars: 0, longestRun: 0, longestSpace: 0 });
-        const text = parts.join('');
-        const chunks = chunkDocument(onePage(text), { chunkTokens: limit, overlapTokens: Math.floor(limit / 8) });
-        expect(seen.longestRun).toBeLessThanOrEqual(MAX_RUN_CHARS);
-        expect(seen.longestSpace).toBeLessThanOrEqual(MAX_SPACE_RUN);
-        // Each character is tokenized a few times (its sentence, its word, its chunk, an overlap), never once
-        // per other character.
-        expect(seen.chars).toBeLessThanOrEqual(6 * text.length + 50 * limit);
-        for (const chunk of chunks) expect(chunk.tokens).toBeLessThanOrEqual(limit);
-      }),
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 16, max: 512 }),
+        (parts, limit) => {
+          Object.assign(seen, { inputs: 0, chars: 0, longestRun: 0, longestSpace: 0 });
+          const text = parts.join('');
+          const chunks = chunkDocument(onePage(text), {
+            chunkTokens: limit,
+            overlapTokens: Math.floor(limit / 8),
+          });
+          expect(seen.longestRun).toBeLessThanOrEqual(MAX_RUN_CHARS);
+          expect(seen.longestSpace).toBeLessThanOrEqual(MAX_SPACE_RUN);
+          // Each character is tokenized a few times (its sentence, its word, its chunk, an overlap), never once
+          // per other character.
+          expect(seen.chars).toBeLessThanOrEqual(6 * text.length + 50 * limit);
+          for (const chunk of chunks) expect(chunk.tokens).toBeLessThanOrEqual(limit);
+        },
+      ),
       { numRuns: 120 },
     );
   });
@@ -89,9 +101,12 @@ describe('chunking cost', () => {
   it('finds sentence ends as the look-behind expression did', () => {
     const boundary = /(?<=[.!?؟؛۔…]["'»”’)\]]*)(?=\s)|(?=\n)/u;
     const text = fc
-      .array(fc.constantFrom('a', 'b', ' ', '\n', '.', '!', '؟', '"', '»', ')', ']', '…', '\u00a0', '\t', 'ک'), {
-        maxLength: 60,
-      })
+      .array(
+        fc.constantFrom('a', 'b', ' ', '\n', '.', '!', '؟', '"', '»', ')', ']', '…', '\u00a0', '\t', 'ک'),
+        {
+          maxLength: 60,
+        },
+      )
       .map((cs) => cs.join(''));
     fc.assert(
       fc.property(text, (t) => {

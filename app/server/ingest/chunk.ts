@@ -117,7 +117,9 @@ function blockSegments(text: string, page: number, limit: number): Segment[] {
     const sentence = segments.length === 0 ? piece.trimStart() : pendingWhitespace + piece;
     pendingWhitespace = '';
     for (const stretch of cutLongRuns(sentence)) {
-      const parts = stretch.isolated ? splitByTokens(stretch.text, limit) : splitLongText(stretch.text, limit);
+      const parts = stretch.isolated
+        ? splitByTokens(stretch.text, limit)
+        : splitLongText(stretch.text, limit);
       for (const part of parts) {
         const startsBlock = segments.length === 0;
         segments.push({

@@ -2,6 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { withTenant } from '../../db/index.js';
+import { type IngestionPool, IngestionTaskError } from '../documents/ingestion-pool.js';
 import {
   createDocumentWithJob,
   deleteDocument,
@@ -9,7 +10,6 @@ import {
   getDocument,
   listDocuments,
 } from '../documents/repository.js';
-import { type IngestionPool, IngestionTaskError } from '../documents/ingestion-pool.js';
 import { HttpError, notFound } from '../errors.js';
 import { detectDocumentKind, sanitizeFilename } from '../ingest/index.js';
 import { ErrorResponse, IdParams } from '../schemas/common.js';
@@ -235,7 +235,11 @@ const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (
  * Parses an upload in the ingestion threads (the request waits, the event loop does not), so an unreadable file
  * is refused with its reason at once and nothing of it is stored.
  */
-async function parseUpload(ingestion: IngestionPool, kind: ReturnType<typeof detectDocumentKind> & string, bytes: Buffer) {
+async function parseUpload(
+  ingestion: IngestionPool,
+  kind: ReturnType<typeof detectDocumentKind> & string,
+  bytes: Buffer,
+) {
   let result: Awaited<ReturnType<IngestionPool['parse']>>;
   try {
     result = await ingestion.parse(kind, bytes);
