@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 /** Node's own fetch + FormData, the client that once got a file stored cut to the limit. */
-async function uploadWithFetch(name: string, bytes: Uint8Array, type = 'text/plain') {
+async function uploadWithFetch(name: string, bytes: Uint8Array<ArrayBuffer>, type = 'text/plain') {
   const form = new FormData();
   form.append('file', new Blob([bytes], { type }), name);
   const response = await fetch(`${server.url}/api/v1/documents`, {
@@ -51,7 +51,7 @@ describe('upload size limit', () => {
   });
 
   it('refuses one byte over the limit, and accepts a file of exactly the limit whole', async () => {
-    const words = (n: number) => {
+    const words = (n: number): Uint8Array<ArrayBuffer> => {
       const bytes = new Uint8Array(n).fill(0x20);
       const word = new TextEncoder().encode('limit ');
       for (let i = 0; i + word.length <= n; i += word.length) bytes.set(word, i);
