@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../app/db/index.js';
+import { startFakeOpenAI } from '../fakes/openai.js';
 import { TEST_JWT_SECRET, uniqueEmail } from '../support/server.js';
 
 /**
@@ -25,7 +26,7 @@ interface Child {
   url: string;
 }
 
-async function startServer(dataDir: string): Promise<Child> {
+async function startServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'app/server/main.ts')], {
     cwd: root,
     env: {
@@ -40,6 +41,7 @@ async function startServer(dataDir: string): Promise<Child> {
       SERVE_WEB: 'false',
       LLM_PROVIDER: 'local',
       INGEST_MAX_ATTEMPTS: '3',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -203,4 +205,96 @@ describe('SIGKILL during ingestion', () => {
       await kill(child);
     }
   }, 600_000);
+});
+
+describe('SIGKILL during a chat turn', () => {
+  it('shows the question as interrupted after the restart, with neither an answer nor ledger rows', async () => {
+    const fake = await startFakeOpenAI();
+    // The model streams two tokens, then holds the stream open: the server is killed mid-answer.
+    fake.setBehavior('*', { stallAfterTokens: 2 });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-crash-chat-'));
+    dirs.push(dataDir);
+    const env = { LLM_PROVIDER: 'openai', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test-key' };
+    let child = await startServer(dataDir, env);
+    let conversationId = '';
+    try {
+      const token = await signUp(child);
+      const form = new FormData();
+      form.append(
+        'file',
+        new Blob(['# Garage\n\nThe garage opens at seven and closes at nine.'], { type: 'text/markdown' }),
+        'garage.md',
+      );
+      const doc = await api(child, 'POST', '/api/v1/documents', token, form);
+      await waitFor(child, token, doc.body.document.id, (d) => d.status === 'ready', 60);
+      const response = await fetch(`${child.url}/api/v1/chat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'When does the garage open?' }),
+      });
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!/event: token/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended early: ${text}`);
+        text += new TextDecoder().decode(value);
+      }
+      conversationId = /"conversation_id":"([^"]+)"/.exec(text)![1]!;
+      await kill(child);
+      child = await startServer(dataDir, env);
+      let question: any;
+      for (let waited = 0; waited < 60_000; waited += 500) {
+        const { body } = await api(child, 'GET', `/api/v1/conversations/${conversationId}`, token);
+        question = body.messages.find((m: any) => m.role === 'user');
+        if (question?.interrupted) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(question).toMatchObject({ content: 'When does the garage open?', interrupted: true });
+      const { body } = await api(child, 'GET', `/api/v1/conversations/${conversationId}`, token);
+      expect(body.messages.map((m: any) => m.role)).toEqual(['user']);
+      // A new question in the same conversation is answered, and is not marked.
+      fake.setBehavior('*', {});
+      await (
+        await fetch(`${child.url}/api/v1/chat`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            message: 'And when does it close?',
+            conversation_id: conversationId,
+            stream: false,
+          }),
+        })
+      ).json();
+      const after = await api(child, 'GET', `/api/v1/conversations/${conversationId}`, token);
+      expect(after.body.messages.map((m: any) => [m.role, m.interrupted])).toEqual([
+        ['user', true],
+        ['user', false],
+        ['assistant', false],
+      ]);
+    } finally {
+      await kill(child);
+      await fake.close();
+    }
+    const db = await openDatabase({
+      DATABASE_URL: undefined,
+      DATABASE_POOL_SIZE: 2,
+      dataDir,
+      EMBEDDING_DIMENSIONS: 512,
+    });
+    try {
+      // The cut turn left no ledger row without its answer; every answer from a model has its rows.
+      const { rows } = await db.pool.query(
+        `SELECT (SELECT count(*)::int FROM usage_ledger l WHERE l.conversation_id = $1
+                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = l.message_id)) AS orphan_rows,
+                (SELECT count(DISTINCT message_id)::int FROM usage_ledger WHERE conversation_id = $1) AS billed_answers,
+                (SELECT count(*)::int FROM messages WHERE conversation_id = $1 AND role = 'assistant'
+                  AND model IS NOT NULL) AS model_answers`,
+        [conversationId],
+      );
+      expect(rows[0].orphan_rows).toBe(0);
+      expect(rows[0].billed_answers).toBe(rows[0].model_answers);
+    } finally {
+      await db.close();
+    }
+  }, 300_000);
 });

@@ -20,8 +20,16 @@ export interface StoredMessage {
   fallback: boolean;
   incomplete: boolean;
   error: string | null;
+  /** A question whose answer was cut by a crash: it has no answer, and no turn is working on it any more. */
+  interrupted: boolean;
   created_at: string;
 }
+
+/**
+ * How long a question's answer counts as in progress without a heartbeat (renewed every third of it while the
+ * answer streams); after that, a question still without its answer was cut by a crash.
+ */
+export const ANSWER_PENDING_SECONDS = 30;
 
 /** A new conversation and its first (user) message, in one statement. */
 export async function startConversation(
@@ -32,8 +40,8 @@ export async function startConversation(
     `WITH conversation AS (
        INSERT INTO conversations (tenant_id, user_id, title) VALUES ($1, $2, $3) RETURNING id
      )
-     INSERT INTO messages (tenant_id, conversation_id, role, content)
-     SELECT $1, id, 'user', $4 FROM conversation
+     INSERT INTO messages (tenant_id, conversation_id, role, content, answer_pending_until)
+     SELECT $1, id, 'user', $4, now() + make_interval(secs => ${ANSWER_PENDING_SECONDS}) FROM conversation
      RETURNING conversation_id, id`,
     [m.tenantId, m.userId, m.title, m.content],
   );
@@ -74,7 +82,8 @@ export async function getMessages(
   conversationId: string,
 ): Promise<StoredMessage[]> {
   const { rows } = await db.query<Omit<StoredMessage, 'created_at'> & { created_at: Date }>(
-    `SELECT id, role, content, citations, model, fallback, incomplete, error, created_at
+    `SELECT id, role, content, citations, model, fallback, incomplete, error,
+            coalesce(answer_pending_until < now(), false) AS interrupted, created_at
        FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at, id`,
     [tenantId, conversationId],
   );
@@ -120,9 +129,16 @@ export async function insertMessage(
 ): Promise<string> {
   // One statement (one round trip) for the message and its conversation's `updated_at`.
   const { rows } = await db.query<{ id: string }>(
-    `WITH touched AS (UPDATE conversations SET updated_at = now() WHERE id = $2)
-     INSERT INTO messages (tenant_id, conversation_id, role, content, citations, model, fallback, incomplete, error)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    `WITH touched AS (UPDATE conversations SET updated_at = now() WHERE id = $2),
+     answered AS (
+       UPDATE messages SET answer_pending_until = NULL
+        WHERE $3 = 'assistant' AND conversation_id = $2 AND answer_pending_until >= now()
+     )
+     INSERT INTO messages (tenant_id, conversation_id, role, content, citations, model, fallback, incomplete, error,
+                           answer_pending_until)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+             CASE WHEN $3 = 'user' THEN now() + make_interval(secs => ${ANSWER_PENDING_SECONDS}) END)
+     RETURNING id`,
     [
       m.tenantId,
       m.conversationId,
@@ -136,4 +152,18 @@ export async function insertMessage(
     ],
   );
   return rows[0]!.id;
+}
+
+/**
+ * Only a question still in progress is touched (an interrupted one keeps its mark).
+ * The turn's heartbeat while its answer streams: the question stays "in progress" for another
+ * ANSWER_PENDING_SECONDS. A turn that ends without an answer row (every model failed) clears it with `done`.
+ */
+export async function renewPendingAnswer(db: Queryable, conversationId: string, done = false): Promise<void> {
+  await db.query(
+    `UPDATE messages SET answer_pending_until = CASE WHEN $2 THEN NULL
+                                                     ELSE now() + make_interval(secs => ${ANSWER_PENDING_SECONDS}) END
+      WHERE conversation_id = $1 AND answer_pending_until >= now()`,
+    [conversationId, done],
+  );
 }

@@ -106,6 +106,7 @@ function StoredMessage({ message, onCite }: { message: Message; onCite(c: Citati
         <p className="notice small">{t.fallbackAnswered(message.model)}</p>
       )}
       {message.incomplete && <p className="notice small">{t.incomplete}</p>}
+      {message.interrupted && <p className="notice small">{t.answerInterrupted}</p>}
       {message.error && <p className="error small">{message.error}</p>}
     </MessageBubble>
   );
