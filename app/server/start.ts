@@ -98,7 +98,12 @@ export async function startDocuChat(
     },
   });
   // The queue across teams, for the operators' gauges: every 5 s, one small statement.
+  // Series exist from the start, so rate() and the panels see the first failure.
   for (const reason of INGESTION_FAILURE_REASONS) metrics.ingestionDocumentsFailedTotal.inc({ reason }, 0);
+  for (const outcome of ['ready', 'failed']) {
+    metrics.ingestionDurationSeconds.zero({ outcome });
+    metrics.ingestionAttempts.zero({ outcome });
+  }
   const queueStats = setInterval(() => {
     metrics.ingestionJobsInProgress.set(worker.inProgress);
     readQueueStats(db.pool)
