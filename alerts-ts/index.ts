@@ -20,6 +20,7 @@ export {
   BACKEND_JOB_NAME,
   DEFAULT_MEMORY_LIMIT_BYTES,
   DEFAULT_PROMETHEUS_PARAMS,
+  DEFAULT_RUNBOOK_BASE_URL,
   type PrometheusParams,
   type ResolvedPrometheusParams,
   resolvePrometheusParams,
@@ -61,8 +62,9 @@ export function buildAlertRules(params: PrometheusParams): readonly AlertRule[] 
 }
 
 function yaml(value: unknown): string {
-  // lineWidth 0: never fold long expressions, so a threshold change is a one-line diff.
-  return HEADER + stringify(value, { lineWidth: 0, minContentWidth: 0 });
+  // lineWidth 0: never fold long expressions, so a threshold change is a one-line diff. compat 'yaml-1.1':
+  // Prometheus reads these files with Go's yaml.v2 (YAML 1.1), so strings such as `off` or `1:30` are quoted.
+  return HEADER + stringify(value, { lineWidth: 0, minContentWidth: 0, compat: 'yaml-1.1' });
 }
 
 /** The rule groups file Prometheus loads (`alerts.yml`). */

@@ -24,8 +24,8 @@ export interface PrometheusParams {
   /** @default 30 */
   readonly evaluationIntervalSeconds?: number;
   /**
-   * Prefix of runbook links; `''` keeps them relative to the repository (`docs/runbooks/alerts.md#...`).
-   * @default ''
+   * Where the repository's files are browsable; each alert links to `<base>docs/runbooks/alerts.md#<alert>`, an
+   * absolute URL as Alertmanager and Grafana render it. @default DEFAULT_RUNBOOK_BASE_URL
    */
   readonly runbookBaseUrl?: string;
 }
@@ -35,6 +35,9 @@ export type ResolvedPrometheusParams = Required<PrometheusParams>;
 
 /** The scrape job of the backend, as agreed between the manifests, rules and dashboards. */
 export const BACKEND_JOB_NAME = 'docuchat-backend';
+
+/** The repository's files on GitHub (its owner is the one CI pushes images for, ghcr.io/docuchat). */
+export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/docuchat/docuchat/blob/main/';
 
 /** 1 GiB: what the render script uses until infra-ts passes the Deployment's real memory limit. */
 export const DEFAULT_MEMORY_LIMIT_BYTES = 1024 ** 3;
@@ -55,7 +58,7 @@ export function resolvePrometheusParams(params: PrometheusParams): ResolvedProme
     metricsPort: DEFAULT_PORT,
     scrapeIntervalSeconds: 30,
     evaluationIntervalSeconds: 30,
-    runbookBaseUrl: '',
+    runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
     ...params,
   };
   const problems: string[] = [];
@@ -84,6 +87,11 @@ export function resolvePrometheusParams(params: PrometheusParams): ResolvedProme
   if (!/^[a-zA-Z_][a-zA-Z0-9_-]*$/.test(resolved.jobName)) {
     problems.push(
       `jobName must be a plain identifier such as docuchat-backend, got ${JSON.stringify(resolved.jobName)}`,
+    );
+  }
+  if (!/^https?:\/\/[^/\s]+\/(\S*\/)?$/.test(resolved.runbookBaseUrl)) {
+    problems.push(
+      `runbookBaseUrl must be an absolute http(s) URL ending with / (e.g. ${DEFAULT_RUNBOOK_BASE_URL}), got ${JSON.stringify(resolved.runbookBaseUrl)}`,
     );
   }
   if (problems.length > 0) throw new Error(`Invalid Prometheus parameters: ${problems.join('; ')}`);

@@ -3,6 +3,7 @@
  * runbook link, and every rule carries the promtool unit tests that pin its behaviour on both sides of the
  * threshold and of its `for` duration.
  */
+import { DEFAULT_RUNBOOK_BASE_URL } from './params.js';
 import type { Duration, Expr } from './promql.js';
 
 /** `critical` pages someone now; `warning` is looked at during working hours. */
@@ -14,7 +15,7 @@ export interface AlertAnnotations {
   readonly summary: string;
   /** What is happening, with the observed value. */
   readonly description: string;
-  /** Where to read what to do: `docs/runbooks/alerts.md#<alertname-lowercase>`. */
+  /** Where to read what to do: `<base URL>docs/runbooks/alerts.md#<alertname-lowercase>`, absolute. */
   readonly runbook_url: string;
 }
 
@@ -96,7 +97,7 @@ export function alertRule(
   return { rule, tests: cases };
 }
 
-/** The runbook link of an alert, relative to the repository (or below `baseUrl` when one is given). */
-export function runbookUrl(alert: string, baseUrl = ''): string {
+/** The runbook link of an alert: `<baseUrl>docs/runbooks/alerts.md#<alert, lower case>`. */
+export function runbookUrl(alert: string, baseUrl: string = DEFAULT_RUNBOOK_BASE_URL): string {
   return `${baseUrl}docs/runbooks/alerts.md#${alert.toLowerCase()}`;
 }

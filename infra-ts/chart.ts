@@ -12,6 +12,7 @@ import { Postgresql } from './components/postgresql.js';
 import { Prometheus } from './components/prometheus.js';
 import { Redis } from './components/redis.js';
 import { RestoreVerify } from './components/restore-verify.js';
+import { PostgresqlStorageClass } from './components/storage-class.js';
 import { BackendVerticalPodAutoscaler } from './components/vertical-pod-autoscaler.js';
 import type { StackConfig } from './stack-config.js';
 
@@ -31,6 +32,8 @@ export interface ObservabilityFacts {
   readonly backendComponent: 'backend';
   /** The backend container's memory limit in bytes, exactly as the Deployment sets it. */
   readonly memoryLimitBytes: number;
+  /** Prefix of the alerts' absolute runbook links (stack setting `runbookBaseUrl`). */
+  readonly runbookBaseUrl: string;
 }
 
 /** Renders the Prometheus and Grafana files from the deployment facts (see `observability.ts`). */
@@ -52,6 +55,7 @@ export class DocuChatChart extends Chart {
       namespace: config.namespace,
       backendComponent: 'backend',
       memoryLimitBytes: backend.memoryLimitBytes,
+      runbookBaseUrl: config.runbookBaseUrl,
     });
     new Frontend(this, 'frontend', { config });
     new DocuChatIngress(this, 'ingress', { config });
@@ -67,11 +71,12 @@ export class DocuChatChart extends Chart {
   }
 }
 
-/** Cluster-scoped objects (the namespace itself); a Chart with a namespace would stamp one on them. */
+/** Cluster-scoped objects (the namespace, a storage class); a Chart with a namespace would stamp one on them. */
 export class DocuChatClusterChart extends Chart {
   constructor(scope: Construct, id: string, props: { readonly config: StackConfig }) {
     super(scope, id, { disableResourceNameHashes: true });
     new DocuChatNamespace(this, 'namespace', { name: props.config.namespace });
+    new PostgresqlStorageClass(this, 'postgresql-storage', { config: props.config });
   }
 }
 

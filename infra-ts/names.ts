@@ -38,6 +38,12 @@ export const resourceNames = {
   defaultDeny: 'docuchat-default-deny',
 } as const;
 
+/** DocuChat's own images, as CI builds and pushes them (`<registry>/<name>:<release>`). */
+export const APP_IMAGES = { backend: 'docuchat-backend', frontend: 'docuchat-frontend' } as const;
+
+/** The tag `dist/` shows for DocuChat's own images; the Pulumi program applies the release instead. */
+export const RELEASE_PLACEHOLDER = 'RELEASE';
+
 export const LABEL_NAME = 'app.kubernetes.io/name';
 export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
 export const LABEL_COMPONENT = 'app.kubernetes.io/component';

@@ -16,6 +16,7 @@ export function renderObservability(facts: ObservabilityFacts): ObservabilityFil
         namespace: facts.namespace,
         backendComponent: facts.backendComponent,
         memoryLimitBytes: facts.memoryLimitBytes,
+        runbookBaseUrl: facts.runbookBaseUrl,
       }),
     },
     grafana: { files: { ...renderGrafanaFiles(grafanaParams) }, targets: grafanaFileTargets(grafanaParams) },

@@ -27,6 +27,17 @@ export const secretKeys = {
     source: 'required',
   },
   smtpUrl: { key: 'SMTP_URL', configKey: 'smtpUrl', source: 'optional' },
+  /** Off-cluster backups: the S3-compatible bucket's access key (read by the backup jobs only). */
+  backupS3AccessKeyId: {
+    key: 'BACKUP_S3_ACCESS_KEY_ID',
+    configKey: 'backupS3AccessKeyId',
+    source: 'required',
+  },
+  backupS3SecretAccessKey: {
+    key: 'BACKUP_S3_SECRET_ACCESS_KEY',
+    configKey: 'backupS3SecretAccessKey',
+    source: 'required',
+  },
 } as const satisfies Record<string, SecretKeyDefinition>;
 
 export type SecretKeyId = keyof typeof secretKeys;

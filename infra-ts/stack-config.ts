@@ -5,7 +5,11 @@
  * file. Invalid configuration fails synthesis with one line naming the key.
  */
 import { z } from 'zod';
+import { DEFAULT_RUNBOOK_BASE_URL } from '../alerts-ts/params.js';
 import { SECRET_CONFIG_KEYS } from './secrets.js';
+
+/** This repository's registry: CI pushes to `ghcr.io/<owner>`, and the owner is `docuchat`. */
+export const DEFAULT_IMAGE_REGISTRY = 'ghcr.io/docuchat';
 
 export class StackConfigError extends Error {
   override name = 'StackConfigError';
@@ -57,18 +61,21 @@ export function isCronSchedule(expr: string): boolean {
 
 const cron = z.string().refine(isCronSchedule, { error: 'a five-field cron schedule such as "0 3 * * *"' });
 
+/** An image tag: what `docker tag` accepts, never `latest` (a rollout must be reproducible). */
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'an image tag such as v1.4.2' })
+  .refine((t) => t !== 'latest', {
+    error: 'a pinned tag, not "latest" (a rollout must be reproducible)',
+  });
+
 const image = (repository: string, tag: string) =>
   z
     .strictObject({
       repository: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
-        error: 'an image repository without tag, such as ghcr.io/docuchat/docuchat-backend',
+        error: 'an image repository without tag, such as pgvector/pgvector',
       }),
-      tag: z
-        .string()
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'an image tag such as v1.4.2' })
-        .refine((t) => t !== 'latest', {
-          error: 'a pinned tag, not "latest" (a rollout must be reproducible)',
-        }),
+      tag: imageTag,
     })
     .prefault({ repository, tag });
 
@@ -102,14 +109,35 @@ const schema = z.strictObject({
       clusterIssuer: dnsLabel.default('letsencrypt-prod'),
     })
     .prefault({}),
+  /**
+   * The release of DocuChat's own images (backend, frontend), a tag CI pushed: the deploy workflow sets it from
+   * the git tag it deploys; unset, the Pulumi program takes the newest release tag of the checkout
+   * (`release.ts`), and `dist/` shows the placeholder `RELEASE`.
+   */
+  release: imageTag.optional(),
+  /**
+   * Where the repository's files are browsable: alerts link to `<runbookBaseUrl>docs/runbooks/alerts.md#<alert>`
+   * (absolute, as Alertmanager and Grafana show it). A fork or a mirror sets its own.
+   */
+  runbookBaseUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/(\S*\/)?$/, { error: 'an absolute http(s) URL ending with /' })
+    .default(DEFAULT_RUNBOOK_BASE_URL),
   images: z
     .strictObject({
-      backend: image('ghcr.io/docuchat/docuchat-backend', '0.1.0'),
-      frontend: image('ghcr.io/docuchat/docuchat-frontend', '0.1.0'),
+      /** Where CI pushes DocuChat's images: `ghcr.io/<GitHub owner, lower-case>`. */
+      registry: z
+        .string()
+        .regex(/^[a-z0-9]+([.-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+          error: 'a registry and namespace without image name, such as ghcr.io/acme',
+        })
+        .default(DEFAULT_IMAGE_REGISTRY),
       postgresql: image('pgvector/pgvector', 'pg16'),
       redis: image('redis', '7-alpine'),
       prometheus: image('prom/prometheus', 'v2.53.3'),
       grafana: image('grafana/grafana', '11.3.0'),
+      /** The S3 client of the backup jobs; the tests run the same version (Debian's awscli 2.9.19). */
+      awsCli: image('amazon/aws-cli', '2.9.19'),
     })
     .prefault({}),
   backend: z
@@ -138,8 +166,24 @@ const schema = z.strictObject({
   postgresql: z
     .strictObject({
       resources: resources({ cpu: '250m', memory: '512Mi' }, { cpu: '1', memory: '2Gi' }),
+      /** The data volume's size. Raising it grows the volume in place (see docs/runbooks/recovery-db.md); it never shrinks. */
       storage: storage.default('20Gi'),
+      /** An existing StorageClass; it must allow volume expansion for `storage` to grow. @default the cluster's default */
       storageClassName: dnsLabel.optional(),
+      /**
+       * Or a StorageClass the stack creates (`<namespace>-postgresql`, expansion allowed, volumes retained), for the
+       * cluster's CSI driver, e.g. `{ provisioner: ebs.csi.aws.com, parameters: { type: gp3 } }`.
+       */
+      storageClass: z
+        .strictObject({
+          provisioner: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/, {
+              error: 'a CSI provisioner name such as ebs.csi.aws.com',
+            }),
+          parameters: z.record(z.string(), z.string()).default({}),
+        })
+        .optional(),
       database: z
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'a lower-case SQL identifier' })
@@ -148,6 +192,9 @@ const schema = z.strictObject({
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'a lower-case SQL identifier' })
         .default('docuchat'),
+    })
+    .refine((pg) => !(pg.storageClass && pg.storageClassName), {
+      error: 'either storageClassName (an existing class) or storageClass (one the stack creates), not both',
     })
     .prefault({}),
   redis: z
@@ -186,6 +233,40 @@ const schema = z.strictObject({
       schedule: cron.default('0 2 * * *'),
       restoreVerifySchedule: cron.default('0 5 * * *'),
       keepDays: int(1, 365).default(7),
+      /**
+       * Off-cluster copies: every dump is uploaded to an S3-compatible bucket, and the restore verification
+       * restores from there. Credentials are the secrets docuchat:backupS3AccessKeyId / backupS3SecretAccessKey.
+       */
+      objectStore: z
+        .strictObject({
+          /** https://s3.<region>.amazonaws.com, https://<account>.r2.cloudflarestorage.com, http://minio.minio:9000 */
+          endpoint: z.url({
+            protocol: /^https?$/,
+            error: 'an http(s) URL such as https://s3.eu-central-1.amazonaws.com',
+          }),
+          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+            error: 'an S3 bucket name such as docuchat-prod-backups',
+          }),
+          /** Key prefix of the dumps. */
+          prefix: z
+            .string()
+            .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, {
+              error: 'a key prefix ending with / (or empty), such as postgresql/',
+            })
+            .default('postgresql/'),
+          region: z
+            .string()
+            .regex(/^[a-z0-9-]+$/, { error: 'a region such as eu-central-1' })
+            .default('us-east-1'),
+          /** Server-side encryption asked for on upload; `none` for stores that offer none (MinIO without KMS). */
+          serverSideEncryption: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
+          /** Path-style URLs (endpoint/bucket/key), which MinIO and most self-hosted stores need. */
+          pathStyle: z.boolean().default(true),
+          keepDaily: int(1, 366).default(7),
+          keepWeekly: int(0, 520).default(4),
+        })
+        // Optional here so stacks without backups (docker compose) parse; every Kubernetes stack must set it.
+        .optional(),
       storage: storage.default('50Gi'),
       storageClassName: dnsLabel.optional(),
       resources: resources({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
@@ -210,6 +291,17 @@ const schema = z.strictObject({
 });
 
 export type StackConfig = z.infer<typeof schema> & { readonly stack: string };
+
+/** The off-cluster backup bucket; a Kubernetes stack cannot be synthesized without one. */
+export function requireObjectStore(config: StackConfig): NonNullable<StackConfig['backup']['objectStore']> {
+  const store = config.backup.objectStore;
+  if (!store) {
+    throw new StackConfigError(
+      `Invalid configuration for stack ${config.stack}: docuchat:backup.objectStore is required (endpoint and bucket of the S3-compatible storage the nightly dumps are copied to, off the cluster)`,
+    );
+  }
+  return store;
+}
 
 /** Millicores of a CPU quantity (`250m` → 250, `1.5` → 1500). */
 export function cpuMillis(q: string): number {
@@ -248,8 +340,10 @@ export function parseStackConfig(stack: string, values: Record<string, unknown>)
     const issue = parsed.error.issues[0]!;
     const where = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
     const key = `docuchat:${where.map(String).join('.')}`;
-    const message =
-      issue.code === 'unrecognized_keys'
+    const moved = issue.code === 'unrecognized_keys' && where.join('.').match(/^images\.(backend|frontend)$/);
+    const message = moved
+      ? "is not a setting any more: DocuChat's images are <docuchat:images.registry>/docuchat-<component>:<docuchat:release>"
+      : issue.code === 'unrecognized_keys'
         ? 'is not a known setting (a typo?)'
         : issue.code === 'invalid_type' && issue.input === undefined
           ? 'is required'

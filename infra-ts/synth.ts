@@ -32,14 +32,25 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * How every generated YAML file is written. `compat: 'yaml-1.1'` quotes each string a YAML 1.1 reader (kubectl,
+ * Helm, Prometheus: Go's yaml.v2) would take for a boolean, null, number or timestamp (`off`, `no`, `y`, `1:30`,
+ * `0755`), while YAML 1.2 readers see the same strings; lineWidth 0: long strings (rule expressions, scripts)
+ * are never folded, so edits stay one-line diffs.
+ */
+export const YAML_OUTPUT_OPTIONS = { lineWidth: 0, minContentWidth: 0, compat: 'yaml-1.1' } as const;
+
 export function renderObjectYaml(object: KubeObject): string {
-  // lineWidth 0: long strings (rule expressions, scripts) are never folded, so edits stay one-line diffs.
-  return HEADER + stringify(sortKeys(object), { lineWidth: 0, minContentWidth: 0 });
+  return HEADER + stringify(sortKeys(object), YAML_OUTPUT_OPTIONS);
 }
 
-/** The objects of one stack, as the stack file configures them (what the Pulumi program applies too). */
-export function stackObjects(stack: string, rootDir = REPO_ROOT): KubeObject[] {
-  return synthesizeStack(readStackConfig(stack, rootDir), renderObservability);
+/**
+ * The objects of one stack, as the stack file configures them: what the Pulumi program applies, with the
+ * release it deploys in place of the `RELEASE` placeholder of DocuChat's images.
+ */
+export function stackObjects(stack: string, rootDir = REPO_ROOT, release?: string): KubeObject[] {
+  const config = readStackConfig(stack, rootDir);
+  return synthesizeStack(release ? { ...config, release } : config, renderObservability);
 }
 
 /** File name → content of one stack's `dist/k8s/<stack>/` directory. */
@@ -68,9 +79,11 @@ export function writeStackFiles(stack: string, outDir = K8S_DIST_DIR): number {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
+    // `cdk8s synth` names the output directory (cdk8s.yaml `output`, or --output) in CDK8S_OUTDIR.
+    const outDir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR, 'k8s') : K8S_DIST_DIR;
     for (const stack of STACKS) {
-      const count = writeStackFiles(stack);
-      console.log(`dist/k8s/${stack}: ${count} objects`);
+      const count = writeStackFiles(stack, outDir);
+      console.log(`${path.relative(process.cwd(), path.join(outDir, stack))}: ${count} objects`);
     }
   } catch (error) {
     console.error((error as Error).message);

@@ -295,7 +295,10 @@ export function renderCompose(): string {
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  // Beside dist/: the repository root, or beside the directory `cdk8s synth --output` names (CDK8S_OUTDIR).
+  const root = process.env.CDK8S_OUTDIR
+    ? path.resolve(process.env.CDK8S_OUTDIR, '..')
+    : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   writeFileSync(path.join(root, COMPOSE_FILE), renderCompose());
   console.log(`wrote ${COMPOSE_FILE}`);
 }

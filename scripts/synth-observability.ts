@@ -27,9 +27,14 @@ export function renderObservabilityFiles(): Readonly<Record<string, string>> {
 export const OWNED_DIRECTORIES = ['dist/prometheus', 'dist/grafana'] as const;
 
 function main(): void {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const files = renderObservabilityFiles();
-  for (const dir of OWNED_DIRECTORIES) {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  // `cdk8s synth` names the output directory in CDK8S_OUTDIR; the files go where dist/ would be.
+  const root = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR, '..') : repo;
+  const distName = process.env.CDK8S_OUTDIR ? path.basename(path.resolve(process.env.CDK8S_OUTDIR)) : 'dist';
+  const files = Object.fromEntries(
+    Object.entries(renderObservabilityFiles()).map(([k, v]) => [k.replace(/^dist\//, `${distName}/`), v]),
+  );
+  for (const dir of OWNED_DIRECTORIES.map((d) => d.replace(/^dist\//, `${distName}/`))) {
     mkdirSync(path.join(root, dir), { recursive: true });
     for (const entry of readdirSync(path.join(root, dir))) {
       if (!(`${dir}/${entry}` in files)) rmSync(path.join(root, dir, entry), { recursive: true });

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,10 @@ import path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { appImage } from '../infra-ts/components/workload-parts.js';
+import { latestRelease } from '../infra-ts/release.js';
 import { parseStackConfig } from '../infra-ts/stack-config.js';
+import { readStackConfig } from '../infra-ts/stack-files.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const workflowDir = path.join(root, '.github', 'workflows');
@@ -80,6 +83,9 @@ async function runStep(
     rmSync(file, { force: true });
   }
 }
+
+/** A GitHub Actions expression as a workflow file spells it. */
+const expression = (e: string) => ['$', '{{ ', e, ' }}'].join('');
 
 const packageScripts = Object.keys(
   (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
@@ -232,34 +238,156 @@ describe('CI', () => {
 describe('deploy', () => {
   const deploy = readWorkflow('deploy.yml');
 
-  it('runs on release tags and by hand for dev or prod', () => {
+  it("runs on release tags and by hand, taking the seed's production/staging as the stacks' names", async () => {
     expect(deploy.on.push).toEqual({ tags: ['v*.*.*'] });
     const dispatch = deploy.on.workflow_dispatch as { inputs: { environment: { options: string[] } } };
-    expect(dispatch.inputs.environment.options).toEqual(['dev', 'prod']);
+    expect(dispatch.inputs.environment.options).toEqual(['dev', 'prod', 'staging', 'production']);
+    const resolve = step('deploy.yml', 'stack', 'stack').run!;
+    const work = mkdtempSync(path.join(tmpdir(), 'docuchat-stack-'));
+    try {
+      const stackFor = async (requested: string) => {
+        writeFileSync(path.join(work, 'out'), '');
+        const result = await runStep(resolve, {
+          cwd: work,
+          env: { REQUESTED: requested, GITHUB_OUTPUT: path.join(work, 'out') },
+        });
+        return result.status === 0 ? readFileSync(path.join(work, 'out'), 'utf8').trim() : result.output;
+      };
+      expect(await stackFor('production')).toBe('stack=prod');
+      expect(await stackFor('prod')).toBe('stack=prod');
+      expect(await stackFor('staging')).toBe('stack=dev');
+      expect(await stackFor('dev')).toBe('stack=dev');
+      expect(await stackFor('qa')).toContain("unknown environment 'qa'");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    // The stack, not the alias, names the GitHub environment, the concurrency group and the Pulumi stack.
+    const job = deploy.jobs.deploy as Job & { environment?: string; concurrency?: { group: string } };
+    expect(job.environment).toBe(expression('needs.stack.outputs.stack'));
+    expect(job.concurrency?.group).toBe(`deploy-${expression('needs.stack.outputs.stack')}`);
   });
 
-  it('sets image tags through the keys the stack configuration really reads', () => {
+  it('reads the namespace from the stack configuration (no K8S_NAMESPACE to keep in step)', () => {
+    const all = readFileSync(path.join(workflowDir, 'deploy.yml'), 'utf8');
+    expect(all).not.toContain('K8S_NAMESPACE');
+    expect(all).toContain('npx tsx infra-ts/release.ts namespace "$STACK"');
+    for (const stack of ['dev', 'prod'])
+      expect(
+        execFileSync('npx', ['tsx', 'infra-ts/release.ts', 'namespace', stack], {
+          cwd: root,
+          encoding: 'utf8',
+        }).trim(),
+      ).toBe(`docuchat-${stack}`);
+  });
+
+  it('sets the release through the key the stack configuration really reads', () => {
     const up = step('deploy.yml', 'deploy', 'up').run!;
-    const keys = [...up.matchAll(/pulumi config set .*--path ([\w.]+) "\$IMAGE_TAG"/g)].map((m) => m[1]!);
-    expect(keys.sort()).toEqual(['images.backend.tag', 'images.frontend.tag']);
+    expect(up).toMatch(/pulumi config set --stack "\$STACK" docuchat:release "\$IMAGE_TAG"/);
     const prod = parse(readFileSync(path.join(root, 'Pulumi.prod.yaml'), 'utf8')) as {
       config: Record<string, unknown>;
     };
-    const values: Record<string, unknown> = structuredClone(
-      Object.fromEntries(Object.entries(prod.config).map(([k, v]) => [k.replace(/^docuchat:/, ''), v])),
+    const values = Object.fromEntries(
+      Object.entries(prod.config).map(([k, v]) => [k.replace(/^docuchat:/, ''), v]),
     );
-    for (const key of keys) {
-      const parts = key.split('.');
-      let node = values as Record<string, unknown>;
-      for (const part of parts.slice(0, -1)) {
-        node[part] ??= {};
-        node = node[part] as Record<string, unknown>;
-      }
-      node[parts.at(-1)!] = 'v9.9.9';
+    const config = parseStackConfig('prod', { ...values, release: 'v9.9.9' });
+    expect(appImage(config, 'backend')).toBe('ghcr.io/docuchat/docuchat-backend:v9.9.9');
+    expect(appImage(config, 'frontend')).toBe('ghcr.io/docuchat/docuchat-frontend:v9.9.9');
+  });
+
+  describe('tags built are tags deployed', () => {
+    let repo: string;
+    let work: string;
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: repo,
+        stdio: 'pipe',
+      });
+
+    beforeAll(() => {
+      repo = mkdtempSync(path.join(tmpdir(), 'docuchat-release-'));
+      work = mkdtempSync(path.join(tmpdir(), 'docuchat-release-out-'));
+      git('init', '-q');
+      git('commit', '-q', '--allow-empty', '-m', 'first');
+      for (const t of ['v0.1.9', 'v0.1.10', 'v0.2.0-rc.1', 'vnext']) git('tag', t);
+    });
+    afterAll(() => {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    async function output(file: string, job: string, id: string, env: Record<string, string>, cwd = repo) {
+      const out = path.join(work, `${id}.out`);
+      writeFileSync(out, '');
+      const result = await runStep(step(file, job, id).run!, { cwd, env: { GITHUB_OUTPUT: out, ...env } });
+      expect(result.status, result.output).toBe(0);
+      return Object.fromEntries(
+        readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('=') as [string, string]),
+      );
     }
-    const config = parseStackConfig('prod', values);
-    expect(config.images.backend.tag).toBe('v9.9.9');
-    expect(config.images.frontend.tag).toBe('v9.9.9');
+
+    it('deploys, from a checkout without docuchat:release, the newest release CI built (not a pre-release)', async () => {
+      const { version: next } = await output('ci.yml', 'version', 'next', {});
+      expect(next).toBe('v0.1.11');
+      // CI releases v0.1.11 only after pushing its images; a checkout then deploys exactly that.
+      git('commit', '-q', '--allow-empty', '-m', 'second');
+      git('tag', next!);
+      expect(latestRelease(repo)).toBe('v0.1.11');
+    });
+
+    it('deploys a pushed release tag with the images CI pushed under that tag, from the configured registry', async () => {
+      const ci = readWorkflow('ci.yml');
+      const meta = ci.jobs.images!.steps!.find((s) => s.id === 'meta')!;
+      expect(String(meta.with?.tags)).toContain(
+        `type=raw,value=${expression('needs.version.outputs.version')}`,
+      );
+      expect(ci.jobs.release!.steps!.some((s) => /git tag -a "\$VERSION"/.test(s.run ?? ''))).toBe(true);
+      const { registry } = await output(
+        'ci.yml',
+        'version',
+        'registry',
+        { GITHUB_REPOSITORY_OWNER: 'DocuChat' },
+        root,
+      );
+      const { repository } = await output('ci.yml', 'images', 'name', {
+        REGISTRY: registry!,
+        IMAGE: 'docuchat-backend',
+      });
+      const { tag } = await output('deploy.yml', 'deploy', 'image', {
+        GITHUB_REF_TYPE: 'tag',
+        GITHUB_REF_NAME: 'v0.1.11',
+        INPUT_TAG: '',
+      });
+      expect(appImage({ ...readStackConfig('prod', root), release: tag }, 'backend')).toBe(
+        `${repository}:v0.1.11`,
+      );
+    });
+
+    it('refuses to push where the stacks do not pull from', async () => {
+      const out = path.join(work, 'registry.out');
+      const result = await runStep(step('ci.yml', 'version', 'registry').run!, {
+        cwd: root,
+        env: { GITHUB_OUTPUT: out, GITHUB_REPOSITORY_OWNER: 'Acme' },
+      });
+      expect(result.status).not.toBe(0);
+      expect(result.output).toContain(
+        'can push only to ghcr.io/acme: set docuchat:images.registry to ghcr.io/acme',
+      );
+    });
+
+    it('deploys the newest release from a branch unless told which image to run', async () => {
+      // The step runs the repository's own script from the checkout: give the scratch checkout one.
+      symlinkSync(path.join(root, 'infra-ts'), path.join(repo, 'infra-ts'));
+      symlinkSync(path.join(root, 'node_modules'), path.join(repo, 'node_modules'));
+      const { tag } = await output('deploy.yml', 'deploy', 'image', {
+        GITHUB_REF_TYPE: 'branch',
+        GITHUB_REF_NAME: 'main',
+        INPUT_TAG: '',
+      });
+      expect(tag).toBe('v0.1.11');
+    });
   });
 
   describe('smoke tests against a backend that fails to register users', () => {

@@ -9,7 +9,6 @@ const SEED_VARIABLES = [
   'JWT_SECRET',
   'ZIBAL_API_KEY',
   'GRAFANA_ADMIN_PASSWORD',
-  'K8S_NAMESPACE',
   'KUBECONFIG_B64',
   'GHCR_USERNAME',
   'GHCR_TOKEN',
@@ -30,6 +29,13 @@ describe('documentation of the configuration', () => {
       expect(readme, `README.md lacks ${name}`).toContain(`\`${name}\``);
       expect(exampleKeys.has(name), `.env.example lacks ${name}`).toBe(true);
     }
+  });
+
+  it("maps the seed's K8S_NAMESPACE to the stack setting instead of a variable nothing reads", () => {
+    expect(exampleKeys.has('K8S_NAMESPACE')).toBe(false);
+    expect(readme).toMatch(
+      /`K8S_NAMESPACE` is not a variable here: each stack's namespace is `docuchat:namespace`/,
+    );
   });
 
   it('puts no real secret values in .env.example', () => {

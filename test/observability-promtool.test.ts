@@ -108,7 +108,10 @@ describe('promtool on dist/prometheus (apt package prometheus)', () => {
       expect(['critical', 'warning']).toContain(rule.labels.severity);
       expect(rule.annotations.summary.length).toBeGreaterThan(10);
       expect(rule.annotations.description.length).toBeGreaterThan(10);
-      expect(rule.annotations.runbook_url).toBe(`docs/runbooks/alerts.md#${rule.alert.toLowerCase()}`);
+      // Absolute, as Alertmanager and Grafana render it.
+      expect(rule.annotations.runbook_url).toBe(
+        `https://github.com/docuchat/docuchat/blob/main/docs/runbooks/alerts.md#${rule.alert.toLowerCase()}`,
+      );
     }
   });
 });

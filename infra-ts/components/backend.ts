@@ -7,13 +7,7 @@ import { componentLabels, resourceNames, selectorLabels } from '../names.js';
 import { secretKeys } from '../secrets.js';
 import { memoryBytes, type StackConfig } from '../stack-config.js';
 import { ComponentService } from './component-service.js';
-import {
-  httpProbe,
-  imageName,
-  resourceRequirements,
-  restrictedPod,
-  scratchVolume,
-} from './workload-parts.js';
+import { appImage, httpProbe, resourceRequirements, restrictedPod, scratchVolume } from './workload-parts.js';
 
 /** Where the server keeps its data directory; an emptyDir, since all durable state is in PostgreSQL. */
 const DATA_DIR = '/var/lib/docuchat';
@@ -105,7 +99,7 @@ export class Backend extends Construct {
             containers: [
               {
                 name: 'backend',
-                image: imageName(config.images.backend),
+                image: appImage(config, 'backend'),
                 command: ['node', 'build/app/server/main.js'],
                 ports: [{ name: 'http', containerPort: DEFAULT_PORT, protocol: 'TCP' }],
                 envFrom: [{ configMapRef: { name: resourceNames.backendConfig } }],

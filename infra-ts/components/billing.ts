@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
 import { backendEnvironment, NODE_UID } from './backend.js';
-import { imageName, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
+import { appImage, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
 
 export interface BillingProps {
   readonly config: StackConfig;
@@ -31,7 +31,7 @@ export class Billing extends Construct {
         containers: [
           {
             name: 'billing',
-            image: imageName(config.images.backend),
+            image: appImage(config, 'backend'),
             command: ['node', 'build/billing/main.js'],
             args: [...config.billing.args],
             envFrom: [{ configMapRef: { name: resourceNames.backendConfig } }],

@@ -3,13 +3,7 @@ import { Construct } from 'constructs';
 import { componentLabels, resourceNames, selectorLabels } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
 import { ComponentService } from './component-service.js';
-import {
-  httpProbe,
-  imageName,
-  resourceRequirements,
-  restrictedPod,
-  scratchVolume,
-} from './workload-parts.js';
+import { appImage, httpProbe, resourceRequirements, restrictedPod, scratchVolume } from './workload-parts.js';
 
 /** The port the unprivileged web server in the frontend image listens on. */
 export const FRONTEND_PORT = 8080;
@@ -39,7 +33,7 @@ export class Frontend extends Construct {
             containers: [
               {
                 name: 'frontend',
-                image: imageName(config.images.frontend),
+                image: appImage(config, 'frontend'),
                 ports: [{ name: 'http', containerPort: FRONTEND_PORT, protocol: 'TCP' }],
                 resources: resourceRequirements(config.frontend.resources),
                 livenessProbe: httpProbe('/', 'http'),

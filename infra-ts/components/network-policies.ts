@@ -10,7 +10,7 @@ import {
   resourceNames,
   selectorLabels,
 } from '../names.js';
-import type { StackConfig } from '../stack-config.js';
+import { requireObjectStore, type StackConfig } from '../stack-config.js';
 import { FRONTEND_PORT } from './frontend.js';
 import { GRAFANA_PORT } from './grafana.js';
 import { POSTGRESQL_PORT } from './postgresql.js';
@@ -48,6 +48,12 @@ function internet(...ports: number[]): k8s.NetworkPolicyEgressRule {
     to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }],
     ports: tcp(...ports),
   };
+}
+
+/** The TCP port of the backups' object store endpoint (443 for https, 80 for http, unless the URL names one). */
+export function objectStorePort(endpoint: string): number {
+  const url = new URL(endpoint);
+  return url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
 }
 
 interface ComponentPolicy {
@@ -132,7 +138,15 @@ export class DocuChatNetworkPolicies extends Construct {
       {
         component: 'backup',
         ingress: [],
-        egress: [{ to: [pods('postgresql')], ports: tcp(POSTGRESQL_PORT) }, dns],
+        egress: [
+          { to: [pods('postgresql')], ports: tcp(POSTGRESQL_PORT) },
+          dns,
+          // The bucket, wherever it is (a cloud's S3, or MinIO on a private network): its port only.
+          {
+            to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+            ports: tcp(objectStorePort(requireObjectStore(props.config).endpoint)),
+          },
+        ],
       },
     ];
 

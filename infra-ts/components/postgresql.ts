@@ -4,6 +4,7 @@ import { componentLabels, resourceNames, selectorLabels } from '../names.js';
 import { secretKeys } from '../secrets.js';
 import type { StackConfig } from '../stack-config.js';
 import { ComponentService } from './component-service.js';
+import { postgresqlClaimStorageClass } from './storage-class.js';
 import {
   execProbe,
   imageName,
@@ -17,6 +18,8 @@ export const POSTGRESQL_PORT = 5432;
 export const POSTGRES_UID = 999;
 /** Name of the volume claim template; the controller names the claim `data-docuchat-postgresql-0`. */
 export const POSTGRESQL_DATA_VOLUME = 'data';
+/** The claim the StatefulSet controller creates for its one replica, which the Pulumi program grows in place. */
+export const POSTGRESQL_DATA_CLAIM = `${POSTGRESQL_DATA_VOLUME}-docuchat-postgresql-0`;
 
 export interface PostgresqlProps {
   readonly config: StackConfig;
@@ -32,6 +35,7 @@ export class Postgresql extends Construct {
     const { config } = props;
     const pg = config.postgresql;
     const labels = componentLabels('postgresql');
+    const storageClassName = postgresqlClaimStorageClass(config);
     const isReady = ['pg_isready', '-h', '127.0.0.1', '-U', pg.user, '-d', pg.database];
 
     new k8s.KubeStatefulSet(this, 'statefulset', {
@@ -81,7 +85,7 @@ export class Postgresql extends Construct {
             metadata: { name: POSTGRESQL_DATA_VOLUME, labels },
             spec: {
               accessModes: ['ReadWriteOnce'],
-              ...(pg.storageClassName ? { storageClassName: pg.storageClassName } : {}),
+              ...(storageClassName ? { storageClassName } : {}),
               resources: { requests: { storage: k8s.Quantity.fromString(pg.storage) } },
             },
           },

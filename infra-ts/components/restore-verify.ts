@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { componentLabels, resourceNames } from '../names.js';
 import type { StackConfig } from '../stack-config.js';
-import { BACKUP_DIR, restoreVerifyScript, SCRATCH_DIR } from './backup-scripts.js';
+import { objectStoreEnv } from './backup.js';
+import { fetchLatestScript, RESTORE_DIR, restoreVerifyScript, SCRATCH_DIR } from './backup-scripts.js';
 import { POSTGRES_UID } from './postgresql.js';
 import { imageName, resourceRequirements, scheduledJob, scratchVolume } from './workload-parts.js';
 
@@ -10,8 +11,9 @@ export interface RestoreVerifyProps {
 }
 
 /**
- * A backup nobody has restored is a hope, not a backup: this job restores the newest dump into a scratch
- * database inside its own pod and fails when any table's row count differs from the dump.
+ * A backup nobody has restored is a hope, not a backup: this job fetches the newest dump from the object store
+ * (the off-cluster copy, the one a lost cluster leaves), restores it into a scratch database inside its own pod
+ * and fails when any table's row count differs from the dump.
  */
 export class RestoreVerify extends Construct {
   constructor(scope: Construct, id: string, props: RestoreVerifyProps) {
@@ -27,25 +29,35 @@ export class RestoreVerify extends Construct {
       backoffLimit: 0,
       pod: {
         runAsUser: POSTGRES_UID,
+        initContainers: [
+          {
+            name: 'fetch',
+            image: imageName(config.images.awsCli),
+            command: ['bash', '-c', fetchLatestScript()],
+            env: objectStoreEnv(config),
+            resources: resourceRequirements(config.backup.resources),
+            volumeMounts: [
+              { name: 'restore', mountPath: RESTORE_DIR },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          },
+        ],
         containers: [
           {
             name: 'restore-verify',
             image: imageName(config.images.postgresql),
-            command: ['bash', '-c', restoreVerifyScript()],
+            command: ['bash', '-c', restoreVerifyScript(RESTORE_DIR)],
             resources: resourceRequirements(config.backup.resources),
             volumeMounts: [
-              { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
+              { name: 'restore', mountPath: RESTORE_DIR, readOnly: true },
               { name: 'scratch', mountPath: SCRATCH_DIR },
               { name: 'tmp', mountPath: '/tmp' },
             ],
           },
         ],
         volumes: [
-          {
-            name: 'backups',
-            persistentVolumeClaim: { claimName: resourceNames.backups, readOnly: true },
-          },
-          // The scratch database lives and dies with the pod.
+          // The fetched dump and the scratch database live and die with the pod.
+          scratchVolume('restore', config.backup.storage),
           scratchVolume('scratch', '20Gi'),
           scratchVolume('tmp'),
         ],

@@ -4,6 +4,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { APP_IMAGES, RELEASE_PLACEHOLDER } from '../names.js';
 
 export interface ImageRef {
   readonly repository: string;
@@ -17,6 +18,17 @@ export interface ResourceSpec {
 
 export function imageName(image: ImageRef): string {
   return `${image.repository}:${image.tag}`;
+}
+
+/** Where a DocuChat image of this stack comes from: the configured registry, and the release being deployed. */
+export interface AppImageConfig {
+  readonly images: { readonly registry: string };
+  readonly release?: string;
+}
+
+/** A DocuChat image (`ghcr.io/docuchat/docuchat-backend:v1.4.2`), the one CI pushed for the release. */
+export function appImage(config: AppImageConfig, image: keyof typeof APP_IMAGES): string {
+  return `${config.images.registry}/${APP_IMAGES[image]}:${config.release ?? RELEASE_PLACEHOLDER}`;
 }
 
 export function resourceRequirements(spec: ResourceSpec): k8s.ResourceRequirements {
@@ -60,23 +72,38 @@ export function podSecurityContext(uid: number): k8s.PodSecurityContext {
 }
 
 export interface RestrictedPodOptions
-  extends Omit<k8s.PodSpec, 'automountServiceAccountToken' | 'securityContext' | 'containers'> {
+  extends Omit<
+    k8s.PodSpec,
+    'automountServiceAccountToken' | 'securityContext' | 'containers' | 'initContainers'
+  > {
   /** The unprivileged user the image was built for (also its group and the volumes' group). */
   readonly runAsUser: number;
   /** Each container gets {@link restrictedContainerSecurityContext}. */
   readonly containers: Omit<k8s.Container, 'securityContext'>[];
+  /** Run one after the other, to completion, before the containers; restricted the same way. @default none */
+  readonly initContainers?: Omit<k8s.Container, 'securityContext'>[];
 }
 
 /**
  * A pod under the restricted Pod Security Standard, as every DocuChat workload but Prometheus (which reads the
  * Kubernetes API) runs: no service-account token, the image's own non-root user, every container restricted.
  */
-export function restrictedPod({ runAsUser, containers, ...spec }: RestrictedPodOptions): k8s.PodSpec {
+export function restrictedPod({
+  runAsUser,
+  containers,
+  initContainers,
+  ...spec
+}: RestrictedPodOptions): k8s.PodSpec {
+  const restricted = (c: Omit<k8s.Container, 'securityContext'>) => ({
+    ...c,
+    securityContext: restrictedContainerSecurityContext(),
+  });
   return {
     ...spec,
     automountServiceAccountToken: false,
     securityContext: podSecurityContext(runAsUser),
-    containers: containers.map((c) => ({ ...c, securityContext: restrictedContainerSecurityContext() })),
+    ...(initContainers ? { initContainers: initContainers.map(restricted) } : {}),
+    containers: containers.map(restricted),
   };
 }
 

@@ -5,11 +5,13 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { type KubeObject, synthesizeStack } from '../chart.js';
+import { POSTGRESQL_DATA_CLAIM } from '../components/postgresql.js';
 import { componentLabels, resourceNames } from '../names.js';
 import { renderObservability } from '../observability.js';
+import { latestRelease } from '../release.js';
 import { parseStackConfig, type StackConfig } from '../stack-config.js';
 import { projectValues } from '../stack-files.js';
-import { isProtected } from './protection.js';
+import { ignoredChanges, isProtected } from './protection.js';
 import { resourceClassFor } from './resource-kinds.js';
 import { secretData } from './secret.js';
 
@@ -20,6 +22,8 @@ export interface DocuChatStack {
   readonly secret: k8s.core.v1.Secret;
   /** Every applied object's Pulumi resource: the Namespace, then ConfigMaps and other prerequisites, then the rest. */
   readonly resources: readonly pulumi.CustomResource[];
+  /** The patch that keeps the database claim at `postgresql.storage`. */
+  readonly dataClaim: k8s.core.v1.PersistentVolumeClaimPatch;
   readonly appUrl: string;
   readonly grafanaUrl: string;
 }
@@ -31,16 +35,20 @@ const PREREQUISITE_KINDS = new Set([
   'Role',
   'RoleBinding',
   'PersistentVolumeClaim',
+  'StorageClass',
 ]);
 
 export function deployDocuChat(): DocuChatStack {
-  const config = parseStackConfig(pulumi.getStack(), projectValues(pulumi.runtime.allConfig()));
+  const configured = parseStackConfig(pulumi.getStack(), projectValues(pulumi.runtime.allConfig()));
+  // The images CI built for a release; unset, the newest release tag of this checkout (never a tag nobody built).
+  const config: StackConfig = { ...configured, release: configured.release ?? latestRelease() };
   const objects = synthesizeStack(config, renderObservability);
 
   const [namespaceObject, ...namespaced] = objects;
   if (namespaceObject?.kind !== 'Namespace') throw new Error('synthesis must start with the Namespace');
   const apply = (object: KubeObject, dependsOn: pulumi.Resource[]) => {
     const protect = isProtected(object);
+    const ignoreChanges = ignoredChanges(object);
     const ResourceClass = resourceClassFor(object.apiVersion, object.kind);
     return new ResourceClass(
       object.metadata.name,
@@ -48,6 +56,7 @@ export function deployDocuChat(): DocuChatStack {
       {
         dependsOn,
         ...(protect ? { protect: true, retainOnDelete: true } : {}),
+        ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
       },
     );
   };
@@ -70,9 +79,23 @@ export function deployDocuChat(): DocuChatStack {
   const prerequisites = namespaced
     .filter((o) => PREREQUISITE_KINDS.has(o.kind))
     .map((o) => apply(o, [namespace]));
-  const rest = namespaced
-    .filter((o) => !PREREQUISITE_KINDS.has(o.kind))
-    .map((o) => apply(o, [namespace, secret, ...prerequisites]));
+  const restObjects = namespaced.filter((o) => !PREREQUISITE_KINDS.has(o.kind));
+  const rest = restObjects.map((o) => apply(o, [namespace, secret, ...prerequisites]));
+
+  // The database volume grows in place: a server-side-apply patch of the claim the StatefulSet created (after it
+  // is ready, so the claim exists), never a change of the StatefulSet's immutable claim template.
+  const postgresql =
+    rest[
+      restObjects.findIndex((o) => o.kind === 'StatefulSet' && o.metadata.name === resourceNames.postgresql)
+    ];
+  const dataClaim = new k8s.core.v1.PersistentVolumeClaimPatch(
+    POSTGRESQL_DATA_CLAIM,
+    {
+      metadata: { name: POSTGRESQL_DATA_CLAIM, namespace: config.namespace },
+      spec: { resources: { requests: { storage: config.postgresql.storage } } },
+    },
+    { dependsOn: postgresql ? [postgresql] : [], retainOnDelete: true },
+  );
 
   const scheme = config.tls.enabled ? 'https' : 'http';
   return {
@@ -81,6 +104,7 @@ export function deployDocuChat(): DocuChatStack {
     namespace,
     secret,
     resources: [namespace, ...prerequisites, ...rest],
+    dataClaim,
     appUrl: `${scheme}://${config.domains.app}`,
     grafanaUrl: `${scheme}://${config.domains.grafana}`,
   };

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../chart.js';
+import { POSTGRESQL_DATA_CLAIM } from '../components/postgresql.js';
 import { resourceNames } from '../names.js';
 
 /**
@@ -11,4 +12,15 @@ export function isProtected(object: KubeObject): boolean {
     (object.kind === 'StatefulSet' && object.metadata.name === resourceNames.postgresql) ||
     object.kind === 'PersistentVolumeClaim'
   );
+}
+
+/**
+ * Fields Pulumi leaves alone on an object it already created. A StatefulSet's claim templates cannot change
+ * (the API refuses, so Pulumi would delete and recreate the database's StatefulSet); a larger
+ * `postgresql.storage` grows the claim itself instead ({@link POSTGRESQL_DATA_CLAIM}, patched in place).
+ */
+export function ignoredChanges(object: KubeObject): string[] {
+  return object.kind === 'StatefulSet' && object.metadata.name === resourceNames.postgresql
+    ? ['spec.volumeClaimTemplates']
+    : [];
 }

@@ -29,6 +29,7 @@ export const resourceClasses: Readonly<Record<string, KubernetesResourceClass>> 
   'networking.k8s.io/v1/NetworkPolicy': asClass(k8s.networking.v1.NetworkPolicy),
   'rbac.authorization.k8s.io/v1/Role': asClass(k8s.rbac.v1.Role),
   'rbac.authorization.k8s.io/v1/RoleBinding': asClass(k8s.rbac.v1.RoleBinding),
+  'storage.k8s.io/v1/StorageClass': asClass(k8s.storage.v1.StorageClass),
 };
 
 /** The class for an object; custom resources (the VPA) go through the generic CustomResource. */

@@ -240,14 +240,42 @@ describe('scheduled jobs', () => {
       name: 'backups',
       persistentVolumeClaim: { claimName: 'docuchat-backups' },
     });
-    expect(pod.containers[0].image).toBe('pgvector/pgvector:pg16');
-    expect(pod.containers[0].command[2]).toContain(`-mmin +${14 * 24 * 60}`);
-    expect(
-      raw(find(prod, 'CronJob', 'docuchat-restore-verify')).spec.jobTemplate.spec.template.spec.volumes,
-    ).toContainEqual({
-      name: 'backups',
-      persistentVolumeClaim: { claimName: 'docuchat-backups', readOnly: true },
+    expect(pod.initContainers[0].image).toBe('pgvector/pgvector:pg16');
+    expect(pod.initContainers[0].command[2]).toContain(`-mmin +${14 * 24 * 60}`);
+  });
+
+  it('copies every dump off the cluster, encrypted, with the bucket from the stack and the key from the Secret', () => {
+    const pod = raw(find(prod, 'CronJob', 'docuchat-backup')).spec.jobTemplate.spec.template.spec;
+    const upload = pod.containers[0];
+    expect(upload.name).toBe('upload');
+    expect(upload.image).toBe('amazon/aws-cli:2.9.19');
+    expect(upload.command[2]).toContain('-v daily=7 -v weekly=4');
+    const env = Object.fromEntries(
+      upload.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [
+        e.name,
+        e.value ?? e.valueFrom,
+      ]),
+    );
+    expect(env).toMatchObject({
+      S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com',
+      S3_BUCKET: 'docuchat-prod-backups',
+      S3_PREFIX: 'postgresql/',
+      S3_SSE: 'AES256',
+      AWS_DEFAULT_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 'docuchat-secrets', key: 'BACKUP_S3_ACCESS_KEY_ID' } },
+      AWS_SECRET_ACCESS_KEY: {
+        secretKeyRef: { name: 'docuchat-secrets', key: 'BACKUP_S3_SECRET_ACCESS_KEY' },
+      },
     });
+    expect(upload.volumeMounts).toContainEqual({ name: 'backups', mountPath: '/backups', readOnly: true });
+  });
+
+  it('verifies the restore from the bucket, not from the claim on the cluster', () => {
+    const pod = raw(find(prod, 'CronJob', 'docuchat-restore-verify')).spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers[0].name).toBe('fetch');
+    expect(pod.initContainers[0].image).toBe('amazon/aws-cli:2.9.19');
+    expect(pod.containers[0].command[2]).toContain('/restore/docuchat-');
+    expect(JSON.stringify(pod.volumes)).not.toContain('docuchat-backups');
   });
 });
 

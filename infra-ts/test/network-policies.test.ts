@@ -40,13 +40,19 @@ function namespaceOf(e: Endpoint): string | undefined {
   return 'component' in e ? NAMESPACE : 'namespace' in e ? e.namespace : undefined;
 }
 
+/** IPv4 CIDR membership, as the NetworkPolicy ipBlock means it. */
+function inCidr(ip: string, cidr: string): boolean {
+  const toInt = (a: string) => a.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  const [base, bits] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+}
+
 function peerMatches(peer: Peer, e: Endpoint): boolean {
   if (peer.ipBlock) {
     if (!('internet' in e)) return false;
-    // Only 0.0.0.0/0 with private exceptions is used; a public address matches it.
-    return (
-      peer.ipBlock.cidr === '0.0.0.0/0' && !/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(e.internet)
-    );
+    const { cidr, except = [] } = peer.ipBlock;
+    return inCidr(e.internet, cidr) && !except.some((x) => inCidr(e.internet, x));
   }
   const ns = namespaceOf(e);
   if (ns === undefined) return false;
@@ -117,6 +123,13 @@ describe('network policies', () => {
     expect(allowed(pod('backend'), openai, 80)).toBe(false);
     expect(allowed(pod('backend'), pod('grafana'), 3000)).toBe(false);
     expect(allowed(pod('backend'), { internet: '10.0.0.12' }, 443)).toBe(false);
+  });
+
+  it('let the backup jobs reach their bucket’s port, public or on a private network, and nothing else outside', () => {
+    expect(allowed(pod('backup'), { internet: '52.219.170.10' }, 443)).toBe(true);
+    expect(allowed(pod('backup'), { internet: '10.20.0.5' }, 443)).toBe(true);
+    expect(allowed(pod('backup'), { internet: '52.219.170.10' }, 80)).toBe(false);
+    expect(allowed(pod('backend'), { internet: '10.20.0.5' }, 443)).toBe(false);
   });
 
   it('let only the backend, billing and backup pods reach PostgreSQL', () => {

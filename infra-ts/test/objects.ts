@@ -26,6 +26,6 @@ export function podOf(objects: readonly KubeObject[], kind: string, name: string
 
 /** Loosely typed access for assertions on deep fields. */
 // biome-ignore lint/suspicious/noExplicitAny: assertions walk arbitrary manifest fields.
-export function raw(object: KubeObject): any {
+export function raw(object: unknown): any {
   return object;
 }

@@ -18,11 +18,15 @@ interface Registered {
 }
 
 const registered: Registered[] = [];
+/** The tag the deploy workflow passes (`pulumi config set docuchat:release ...`). */
+const RELEASE = 'v0.4.2';
 const SECRETS = {
   'docuchat:databasePassword': 'pg-pass/with:odd@chars',
   'docuchat:jwtSecret': 'j'.repeat(48),
   'docuchat:grafanaAdminPassword': 'grafana-admin-pass',
   'docuchat:openaiApiKey': 'sk-test-openai-key',
+  'docuchat:backupS3AccessKeyId': 'AKIATESTBACKUPKEY',
+  'docuchat:backupS3SecretAccessKey': 'backup-secret-access-key',
 };
 
 /** The prod stack's config as `pulumi.runtime.allConfig()` sees it: objects as JSON strings. */
@@ -55,7 +59,10 @@ beforeAll(async () => {
     'prod',
     false,
   );
-  pulumi.runtime.setAllConfig({ ...prodConfig(), ...SECRETS }, Object.keys(SECRETS));
+  pulumi.runtime.setAllConfig(
+    { ...prodConfig(), 'docuchat:release': RELEASE, ...SECRETS },
+    Object.keys(SECRETS),
+  );
   program = await import('../pulumi/program.js');
   stack = program.deployDocuChat();
   await Promise.all(stack.resources.map((r) => whenKnown(r.urn)));
@@ -79,15 +86,20 @@ describe('Pulumi program', () => {
       JWT_SECRET: SECRETS['docuchat:jwtSecret'],
       GRAFANA_ADMIN_PASSWORD: SECRETS['docuchat:grafanaAdminPassword'],
       OPENAI_API_KEY: SECRETS['docuchat:openaiApiKey'],
+      BACKUP_S3_ACCESS_KEY_ID: SECRETS['docuchat:backupS3AccessKeyId'],
+      BACKUP_S3_SECRET_ACCESS_KEY: SECRETS['docuchat:backupS3SecretAccessKey'],
       // Composed from the password, URL-encoded, pointing at the in-cluster Service.
       DATABASE_URL: 'postgresql://docuchat:pg-pass%2Fwith%3Aodd%40chars@docuchat-postgresql:5432/docuchat',
     });
   });
 
-  it('hands every synthesized object to the Kubernetes provider, unchanged', () => {
-    const expected = stackObjects('prod');
+  it('hands every synthesized object to the Kubernetes provider, unchanged but for the release tag', () => {
+    const expected = stackObjects('prod', REPO_ROOT, RELEASE);
     expect(stack.objects).toEqual(expected);
-    const applied = registered.filter((r) => r.type !== 'kubernetes:core/v1:Secret');
+    const applied = registered.filter(
+      (r) =>
+        r.type !== 'kubernetes:core/v1:Secret' && r.type !== 'kubernetes:core/v1:PersistentVolumeClaimPatch',
+    );
     expect(applied).toHaveLength(expected.length);
     for (const object of expected) {
       const match = applied.find((r) => r.name === object.metadata.name && r.inputs.kind === object.kind);
@@ -97,6 +109,21 @@ describe('Pulumi program', () => {
     expect(applied.find((r) => r.inputs.kind === 'Deployment' && r.name === 'docuchat-backend')?.type).toBe(
       'kubernetes:apps/v1:Deployment',
     );
+  });
+
+  it('runs the images of the release it was given, from the configured registry', () => {
+    const images = registered
+      .flatMap((r) => JSON.stringify(r.inputs).match(/"image":"[^"]+"/g) ?? [])
+      .filter((i) => i.includes('docuchat-'));
+    expect(new Set(images)).toEqual(
+      new Set([
+        `"image":"ghcr.io/docuchat/docuchat-backend:${RELEASE}"`,
+        `"image":"ghcr.io/docuchat/docuchat-frontend:${RELEASE}"`,
+      ]),
+    );
+    // What dist/ shows instead, and nothing else differs.
+    const dist = JSON.stringify(stackObjects('prod')).replaceAll(':RELEASE"', `:${RELEASE}"`);
+    expect(dist).toBe(JSON.stringify(stackObjects('prod', REPO_ROOT, RELEASE)));
   });
 
   it('keeps every secret value out of the applied manifests', () => {
@@ -109,6 +136,23 @@ describe('Pulumi program', () => {
       .filter((r) => (r as unknown as { __protect?: boolean }).__protect)
       .map((r) => (r as unknown as { __name?: string }).__name);
     expect(protectedNames.sort()).toEqual(['docuchat-backups', 'docuchat-postgresql']);
+  });
+
+  it('grows the database claim in place and never replaces the StatefulSet for a new size', async () => {
+    const patch = registered.find((r) => r.type === 'kubernetes:core/v1:PersistentVolumeClaimPatch');
+    expect(patch?.name).toBe('data-docuchat-postgresql-0');
+    expect(patch?.inputs).toMatchObject({
+      metadata: { name: 'data-docuchat-postgresql-0', namespace: 'docuchat-prod' },
+      spec: { resources: { requests: { storage: stack.config.postgresql.storage } } },
+    });
+    const { ignoredChanges } = await import('../pulumi/protection.js');
+    const objects = stackObjects('prod', REPO_ROOT, RELEASE);
+    expect(
+      ignoredChanges(
+        objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'docuchat-postgresql')!,
+      ),
+    ).toEqual(['spec.volumeClaimTemplates']);
+    expect(objects.filter((o) => ignoredChanges(o).length > 0)).toHaveLength(1);
   });
 
   it('exports the public URLs', () => {

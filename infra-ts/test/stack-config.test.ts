@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryBytes, parseStackConfig, StackConfigError } from '../stack-config.js';
+import { memoryBytes, parseStackConfig, requireObjectStore, StackConfigError } from '../stack-config.js';
 import { readStackConfig } from '../stack-files.js';
 import { REPO_ROOT } from '../synth.js';
 
@@ -53,7 +53,28 @@ describe('stack configuration', () => {
     expect(config.vpa.enabled).toBe(true);
   });
 
+  it('refuses to synthesize a stack whose backups would stay on the cluster', () => {
+    expect(() => requireObjectStore(parseStackConfig('prod', minimal))).toThrow(
+      'Invalid configuration for stack prod: docuchat:backup.objectStore is required',
+    );
+    const config = parseStackConfig('prod', {
+      ...minimal,
+      backup: { objectStore: { endpoint: 'http://minio.minio:9000', bucket: 'docuchat-backups' } },
+    });
+    expect(requireObjectStore(config)).toMatchObject({
+      prefix: 'postgresql/',
+      serverSideEncryption: 'AES256',
+      pathStyle: true,
+      keepDaily: 7,
+      keepWeekly: 4,
+    });
+  });
+
   it.each([
+    [
+      { ...minimal, backup: { objectStore: { endpoint: 'ftp://x', bucket: 'b-b' } } },
+      'docuchat:backup.objectStore.endpoint must be an http(s) URL',
+    ],
     [
       { ...minimal, backend: { autoscalng: { maxReplicas: 3 } } },
       'docuchat:backend.autoscalng is not a known setting',
@@ -61,8 +82,18 @@ describe('stack configuration', () => {
     [{ ...minimal, namespace: 'DocuChat' }, 'docuchat:namespace must be a DNS label'],
     [{ namespace: 'docuchat-test' }, 'docuchat:domains is required'],
     [
-      { ...minimal, images: { backend: { repository: 'ghcr.io/docuchat/docuchat-backend', tag: 'latest' } } },
-      'docuchat:images.backend.tag must be a pinned tag, not "latest"',
+      { ...minimal, runbookBaseUrl: 'docs/' },
+      'docuchat:runbookBaseUrl must be an absolute http(s) URL ending with /',
+    ],
+    [{ ...minimal, release: 'latest' }, 'docuchat:release must be a pinned tag, not "latest"'],
+    [
+      { ...minimal, images: { backend: { repository: 'ghcr.io/docuchat/docuchat-backend', tag: 'v1.0.0' } } },
+      "docuchat:images.backend is not a setting any more: DocuChat's images are <docuchat:images.registry>/docuchat-<component>:<docuchat:release>",
+    ],
+    [{ ...minimal, images: { registry: 'GHCR.io/Acme' } }, 'docuchat:images.registry must be a registry'],
+    [
+      { ...minimal, images: { redis: { repository: 'redis', tag: 'latest' } } },
+      'docuchat:images.redis.tag must be a pinned tag, not "latest"',
     ],
     [
       { ...minimal, billing: { schedule: '0 27 * * *' } },

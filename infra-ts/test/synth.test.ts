@@ -83,6 +83,27 @@ describe('dist/k8s', () => {
     ]);
   });
 
+  it('links every alert to its runbook under the stack’s runbookBaseUrl, absolute', () => {
+    const config = readStackConfig('prod', REPO_ROOT);
+    const rules = (c: typeof config) => {
+      const configMap = synthesizeStack(c, renderObservability).find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === 'docuchat-prometheus-config',
+      ) as unknown as { data: Record<string, string> };
+      return configMap.data['alerts.yml']!;
+    };
+    expect(rules(config)).toContain(
+      'runbook_url: https://github.com/docuchat/docuchat/blob/main/docs/runbooks/alerts.md#poddown',
+    );
+    const mirrored = rules({
+      ...config,
+      runbookBaseUrl: 'https://git.example.com/ops/docuchat/-/blob/main/',
+    });
+    expect(mirrored).toContain(
+      'runbook_url: https://git.example.com/ops/docuchat/-/blob/main/docs/runbooks/alerts.md#poddown',
+    );
+    expect(mirrored).not.toMatch(/runbook_url: (?!https:\/\/)/);
+  });
+
   it('never writes a secret value: secrets are referenced by key only', () => {
     for (const stack of STACKS) {
       for (const [name, content] of renderStackFiles(stack)) {
