@@ -144,9 +144,12 @@ export class ChatService {
     const fallbacks: FallbackRecord[] = [];
     let text = '';
     // While the answer streams, the question is marked in progress; a crash lets the mark run out (interrupted).
-    const heartbeat = setInterval(() => {
-      withTenant(pool, auth.tenantId, (db) => renewPendingAnswer(db, conversationId)).catch(() => {});
-    }, (ANSWER_PENDING_SECONDS * 1000) / 3);
+    const heartbeat = setInterval(
+      () => {
+        withTenant(pool, auth.tenantId, (db) => renewPendingAnswer(db, conversationId)).catch(() => {});
+      },
+      (ANSWER_PENDING_SECONDS * 1000) / 3,
+    );
     try {
       for await (const event of this.deps.chain.stream({
         messages,

@@ -52,7 +52,8 @@ export const Message = Type.Object({
   fallback: Type.Boolean(),
   incomplete: Type.Boolean(),
   interrupted: Type.Boolean({
-    description: 'A question whose answer was cut by a server crash: no answer was stored, and none is coming',
+    description:
+      'A question whose answer was cut by a server crash: no answer was stored, and none is coming',
   }),
   error: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String(),
