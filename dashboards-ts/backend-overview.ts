@@ -37,6 +37,11 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
     expr: histogramQuantile(q, sum(rate(histogramBuckets(http, job), W), ['le'])),
     legend: `P${Math.round(q * 100)}`,
   });
+  const retrieval = metrics.ragRetrievalDurationSeconds;
+  const retrievalLatency = (q: number) => ({
+    expr: histogramQuantile(q, sum(rate(histogramBuckets(retrieval, job), W), ['le'])),
+    legend: `P${Math.round(q * 100)}`,
+  });
 
   return new DashboardBuilder('DocuChat — Backend Overview')
     .uid(BACKEND_OVERVIEW_UID)
@@ -122,11 +127,41 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
     .withPanel(
       timeSeriesPanel({
         id: 7,
+        title: 'Retrieval latency (P50, P95, P99)',
+        description:
+          "Time a chat turn spends finding its passages (vector and BM25 search and their fusion, in the team's transaction), before any model is asked.",
+        unit: 's',
+        grid: { x: 0, y: 24, w: 12, h: 8 },
+        queries: [retrievalLatency(0.5), retrievalLatency(0.95), retrievalLatency(0.99)],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 8,
+        title: 'Questions with nothing relevant found',
+        description:
+          'Share of questions answered "nothing relevant found" (no passage passed the relevance floor), by team. A rise means teams ask about what they have not uploaded, or retrieval got worse.',
+        unit: 'percentunit',
+        grid: { x: 12, y: 24, w: 12, h: 8 },
+        queries: [
+          {
+            expr: div(
+              sum(rate(series(metrics.ragNothingFoundTotal, job), W), ['tenant']),
+              scalar(sum(rate(histogramCount(retrieval, job), W))),
+            ),
+            legend: '{{tenant}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 9,
         title: 'Ingestion queue',
         description:
           'Documents waiting to be indexed and being indexed (all teams), documents failed per hour by reason, and the age of the oldest unfinished one (the IngestionStuck alert fires past 30 minutes).',
         unit: 'short',
-        grid: { x: 0, y: 24, w: 12, h: 8 },
+        grid: { x: 0, y: 32, w: 12, h: 8 },
         queries: [
           { expr: max(series(metrics.ingestionJobsWaiting, job)), legend: 'waiting' },
           { expr: sum(series(metrics.ingestionJobsInProgress, job)), legend: 'in progress' },
@@ -140,12 +175,12 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
     )
     .withPanel(
       timeSeriesPanel({
-        id: 8,
+        id: 10,
         title: 'Ingestion duration and attempts',
         description:
           'Time to index one document (P50, P95) and the average attempts a document took (above 1: crashes, timeouts or restarts).',
         unit: 's',
-        grid: { x: 12, y: 24, w: 12, h: 8 },
+        grid: { x: 12, y: 32, w: 12, h: 8 },
         queries: [
           ...[0.5, 0.95].map((q) => ({
             expr: histogramQuantile(

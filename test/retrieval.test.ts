@@ -4,44 +4,12 @@ import { LocalHashingEmbedder } from '../app/server/embeddings/local-hashing-emb
 import {
   candidatesFor,
   efSearchFor,
-  fullTextTiers,
   HNSW_EF_SEARCH,
   hnswScanSettings,
   retrieveChunks,
   retrieveForTenant,
 } from '../app/server/rag/retrieval.js';
 import { type Account, startTestServer, type TestServer } from './support/server.js';
-
-describe('fullTextTiers', () => {
-  it('asks for all the words, then all but one, then any', () => {
-    expect(fullTextTiers('How does the backup restore work?')).toEqual({
-      all: ["'backup' & 'restore' & 'work'"],
-      most: ["'restore' & 'work'", "'backup' & 'work'", "'backup' & 'restore'"],
-      any: ["'backup' | 'restore' | 'work'"],
-    });
-  });
-
-  it('skips the tiers that would repeat another', () => {
-    expect(fullTextTiers('backup?')).toEqual({ all: ["'backup'"], most: [], any: [] });
-    expect(fullTextTiers('backup restore')).toEqual({
-      all: ["'backup' & 'restore'"],
-      most: [],
-      any: ["'backup' | 'restore'"],
-    });
-    expect(fullTextTiers('how is it?')).toEqual({ all: [], most: [], any: [] });
-    const long = fullTextTiers('one1 two2 three3 four4 five5 six6 seven7 eight8 nine9');
-    expect(long.most).toEqual([]);
-    expect(long.all[0]!.split(' & ')).toHaveLength(9);
-  });
-
-  it('normalises the words as the index does (Arabic yeh and kaf, ZWNJ)', () => {
-    expect(fullTextTiers('مي‌توانند كارت')).toEqual({
-      all: ["'میتوانند' & 'کارت'"],
-      most: [],
-      any: ["'میتوانند' | 'کارت'"],
-    });
-  });
-});
 
 describe('tenant-scoped full-text search (migration 004)', () => {
   let server: TestServer;

@@ -80,7 +80,7 @@ const schema = z.object({
   CHUNK_TOKENS: int(32, 8192).default(512),
   CHUNK_OVERLAP_TOKENS: int(0, 4096).default(64),
   RETRIEVAL_TOP_K: int(1, 50).default(8),
-  RETRIEVAL_MIN_SIMILARITY: z.coerce.number({ error: 'a number between 0 and 1' }).min(0).max(1).default(0.2),
+  RETRIEVAL_MIN_SIMILARITY: z.coerce.number({ error: 'a number between 0 and 1' }).min(0).max(1).default(0.3),
   HISTORY_TOKEN_BUDGET: int(0, 100_000).default(2000),
 
   PRICE_PER_1K_TOKENS_TOMANS: z

@@ -20,6 +20,7 @@ import textInput from './plugins/text-input.js';
 import webApp from './plugins/web.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
+import limitsRoutes from './routes/limits.js';
 import metricsRoutes from './routes/metrics.js';
 import type { StorageHealth } from './storage-faults.js';
 
@@ -122,6 +123,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
         cache: () => cache.health(),
         llm: services.llmHealth,
       });
+      await api.register(limitsRoutes, { config });
       await api.register(metricsRoutes, { registry: metrics.registry });
       if (services.extraRoutes) await services.extraRoutes(api);
     },

@@ -17,7 +17,10 @@ import { loggerOptions } from './logger.js';
 import { createServerMetrics } from './metrics.js';
 import chatRoutes from './routes/chat.js';
 import conversationRoutes from './routes/conversations.js';
+import documentTextRoutes from './routes/document-text.js';
 import documentRoutes from './routes/documents.js';
+import feedbackRoutes from './routes/feedback.js';
+import messageVersionRoutes from './routes/message-versions.js';
 import { resolveJwtSecret } from './secrets.js';
 import { StorageHealth } from './storage-faults.js';
 
@@ -149,7 +152,10 @@ export async function startDocuChat(
           onUploaded: () => worker.kick(),
           onDeleted: (tenant, chunks) => metrics.documentChunksTotal.dec({ tenant }, chunks),
         });
+        await api.register(documentTextRoutes, { prefix: '/documents', pool: db.pool });
         await api.register(chatRoutes, { chat });
+        await api.register(messageVersionRoutes, { pool: db.pool, chat });
+        await api.register(feedbackRoutes, { pool: db.pool, metrics });
         await api.register(conversationRoutes, { prefix: '/conversations', pool: db.pool });
         await api.register(billingRoutes, { prefix: '/billing', db, config });
       },

@@ -29,6 +29,8 @@ export const HTTP_DURATION_BUCKETS = [
 ] as const;
 /** Latency buckets for model calls: a streamed answer takes seconds, a timeout up to a minute. */
 export const OPENAI_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] as const;
+/** Latency buckets for retrieval: milliseconds on a warm index, up to seconds when something is wrong. */
+export const RETRIEVAL_DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 /** Buckets for indexing one document: a page takes milliseconds, a 2,000-page PDF minutes. */
 export const INGESTION_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
 /** Buckets for the attempts a document took (1 = first try; the default limit is 3). */
@@ -79,6 +81,25 @@ export const metrics = {
     type: 'gauge',
     labelNames: ['tenant'],
   }),
+  ragRetrievalDurationSeconds: define({
+    name: 'rag_retrieval_duration_seconds',
+    help: "Retrieval time of a chat turn in seconds (vector and BM25 search and their fusion, in the tenant's transaction).",
+    type: 'histogram',
+    labelNames: [],
+    buckets: RETRIEVAL_DURATION_BUCKETS,
+  }),
+  ragNothingFoundTotal: define({
+    name: 'rag_nothing_found_total',
+    help: 'Questions answered "nothing relevant found" because no passage passed the relevance floor, by tenant.',
+    type: 'counter',
+    labelNames: ['tenant'],
+  }),
+  messageFeedbackTotal: define({
+    name: 'message_feedback_total',
+    help: 'Answers rated by their readers, by tenant and rating (up or down); a changed rating counts again.',
+    type: 'counter',
+    labelNames: ['tenant', 'rating'],
+  }),
   ingestionJobsWaiting: define({
     name: 'ingestion_jobs_waiting',
     help: 'Documents waiting to be indexed (queued, or their worker died and the lease has not run out), all teams.',
@@ -124,6 +145,8 @@ export type LabelsOf<M> = M extends MetricDefinition<infer L> ? L : never;
 
 /** Values of the `status` label of `openai_request_total`. */
 export const OPENAI_REQUEST_STATUS = { success: 'success', error: 'error' } as const;
+/** Values of the `rating` label of `message_feedback_total`. */
+export const FEEDBACK_RATING = { up: 'up', down: 'down' } as const;
 /** Values of the `direction` label of `openai_tokens_total`. */
 export const TOKEN_DIRECTION = { in: 'in', out: 'out' } as const;
 /** Values of the `reason` label of `ingestion_documents_failed_total` (the API's `failure_reason`). */

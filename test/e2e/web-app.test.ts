@@ -99,22 +99,27 @@ describe('web app in a real browser', () => {
     // stream), and the list shows it ready with its pages and passages.
     for (const [name, text] of [
       ['handbook.md', HANDBOOK],
-      ['widget-notes.md', HOSTILE],
+      ['widget-notes.txt', HOSTILE],
     ] as const) {
       await page
         .getByLabel('Choose files')
-        .setInputFiles([{ name, mimeType: 'text/markdown', buffer: Buffer.from(text) }]);
-      const upload = uploads.filter({ hasText: name });
-      await upload.getByRole('progressbar').or(upload.getByText('Ready')).first().waitFor();
-      await upload.getByText(/Ready|Failed/).waitFor({ timeout: 150_000 });
-      expect(await upload.innerText()).not.toContain('Failed');
-      await page
-        .getByTestId('document-row')
-        .filter({ hasText: name })
-        .and(page.locator('[data-status="ready"]'))
-        .waitFor();
+        .setInputFiles([
+          {
+            name,
+            mimeType: name.endsWith('.md') ? 'text/markdown' : 'text/plain',
+            buffer: Buffer.from(text),
+          },
+        ]);
+      const row = page.getByTestId('document-row').filter({ hasText: name });
+      // The upload's bar, then its row in the table with the ingestion progress, until it is ready there.
+      await uploads.filter({ hasText: name }).getByRole('progressbar').or(row).first().waitFor();
+      await row
+        .and(page.locator('[data-status="ready"], [data-status="failed"]'))
+        .waitFor({ timeout: 150_000 });
+      await expect(row.getAttribute('data-status')).resolves.toBe('ready');
     }
-    await expect(uploads.count()).resolves.toBe(2);
+    // Finished uploads are rows of the table only, not cards above it as well.
+    await expect(uploads.count()).resolves.toBe(0);
     const row = page.getByTestId('document-row').filter({ hasText: 'handbook.md' });
     await expect(row.getByText('Ready').isVisible()).resolves.toBe(true);
     await shot('03-documents');
@@ -180,7 +185,7 @@ describe('web app in a real browser', () => {
     expect(text).toContain("<script>window.__pwned = 'script'</script>");
     // No element was made from the document's markup, anywhere on the page.
     await expect(page.locator('main script, main img').count()).resolves.toBe(0);
-    const chip = answer.getByRole('button', { name: /widget-notes\.md/ }).first();
+    const chip = answer.getByRole('button', { name: /widget-notes\.txt/ }).first();
     await chip.click();
     await expect(page.getByTestId('citation-snippet').innerText()).resolves.toContain(
       '<img src="x" onerror=',
@@ -239,16 +244,16 @@ describe('web app in a real browser', () => {
     const rows = page.getByTestId('document-row');
     await rows.first().waitFor();
     const before = await rows.count();
-    await page.getByRole('button', { name: 'Delete widget-notes.md' }).click();
+    await page.getByRole('button', { name: 'Delete widget-notes.txt' }).click();
     // Asking is not deleting: cancel keeps it.
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(rows.count()).resolves.toBe(before);
-    await page.getByRole('button', { name: 'Delete widget-notes.md' }).click();
+    await page.getByRole('button', { name: 'Delete widget-notes.txt' }).click();
     await page
-      .getByRole('group', { name: /widget-notes\.md/ })
+      .getByRole('alertdialog', { name: /widget-notes\.txt/ })
       .getByRole('button', { name: 'Delete' })
       .click();
-    await rows.filter({ hasText: 'widget-notes.md' }).waitFor({ state: 'detached' });
+    await rows.filter({ hasText: 'widget-notes.txt' }).waitFor({ state: 'detached' });
     await expect(rows.count()).resolves.toBe(before - 1);
   });
 

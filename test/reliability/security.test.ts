@@ -18,6 +18,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/v1/health',
   'GET /api/v1/health/live',
   'GET /api/v1/metrics',
+  // The server's limits (upload size, text lengths), for the sign-up page too.
+  'GET /api/v1/limits',
   // Zibal redirects the customer's browser here; the payment is verified with Zibal, not trusted.
   'GET /api/v1/billing/callback',
 ]);
@@ -30,7 +32,19 @@ let alice: Account;
 let mallory: Account;
 let routes: Array<{ method: string; path: string }>;
 const secrets = new Set<string>();
-const ids: Record<'document' | 'conversation', string> = { document: '', conversation: '' };
+const ids: Record<'document' | 'conversation' | 'message' | 'chunk', string> = {
+  document: '',
+  conversation: '',
+  message: '',
+  chunk: '',
+};
+/** A valid body or query for the routes that need one, so what refuses a request is its tenant, not its shape. */
+const BODIES: Record<string, unknown> = {
+  'PATCH /api/v1/conversations/{id}': { title: 'Renamed by Mallory' },
+  'POST /api/v1/messages/{id}/feedback': { rating: 'down' },
+  'POST /api/v1/messages/{id}/versions': { message: 'vault combination?', stream: false },
+};
+const QUERIES: Record<string, string> = { '/api/v1/conversations/search': '?q=vault' };
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 function signToken(header: object, payload: object, secret = TEST_JWT_SECRET, hash = 'sha256') {
@@ -38,11 +52,15 @@ function signToken(header: object, payload: object, secret = TEST_JWT_SECRET, ha
   return `${unsigned}.${createHmac(hash, secret).update(unsigned).digest('base64url')}`;
 }
 
-/** The OpenAPI path with its `{id}` filled with a resource of the kind the path names. */
+/** The OpenAPI path with its `{id}` (and `{chunkId}`, `{number}`) filled with a resource of the kind it names. */
 function concrete(path: string, id = (kind: keyof typeof ids) => ids[kind]): string {
   if (!path.includes('{id}')) return path;
-  const kind = path.startsWith('/api/v1/documents/') ? 'document' : 'conversation';
-  return path.replace('{id}', id(kind));
+  const kind = path.startsWith('/api/v1/documents/')
+    ? 'document'
+    : path.startsWith('/api/v1/messages/')
+      ? 'message'
+      : 'conversation';
+  return path.replace('{id}', id(kind)).replace('{chunkId}', id('chunk')).replace('{number}', '1');
 }
 
 const remember = (account: Account) => {
@@ -66,6 +84,8 @@ beforeAll(async () => {
   expect((await server.waitForDocument(alice.accessToken, ids.document)).status).toBe('ready');
   const chat = await server.chat(alice.accessToken, 'What is the vault combination?');
   ids.conversation = chat.at(-1)!.data.conversation_id;
+  ids.message = chat.at(-1)!.data.message_id;
+  ids.chunk = chat[0]!.data.sources[0].chunk_id;
   // Usage and an invoice of Alice's team, as the chat route and the billing job write them.
   await server.db.pool.query(
     `INSERT INTO usage_ledger (tenant_id, user_id, request_id, attempt, model, input_tokens, output_tokens)
@@ -114,19 +134,26 @@ describe('tenant isolation on every route', () => {
     expect(idRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'DELETE /api/v1/conversations/{id}',
       'DELETE /api/v1/documents/{id}',
+      'DELETE /api/v1/messages/{id}/feedback',
       'GET /api/v1/conversations/{id}',
       'GET /api/v1/documents/{id}',
+      'GET /api/v1/documents/{id}/chunks/{chunkId}',
       'GET /api/v1/documents/{id}/events',
+      'GET /api/v1/documents/{id}/pages/{number}',
+      'PATCH /api/v1/conversations/{id}',
+      'POST /api/v1/messages/{id}/feedback',
+      'POST /api/v1/messages/{id}/versions',
     ]);
     for (const { method, path } of idRoutes) {
-      const theirs = await server.api(method, concrete(path), { token: mallory.accessToken });
+      const body = BODIES[`${method} ${path}`];
+      const theirs = await server.api(method, concrete(path), { token: mallory.accessToken, json: body });
       expect(theirs.status, `${method} ${path}`).toBe(404);
       expectJsonError(theirs, `${method} ${path}`);
       for (const marker of aliceMarkers()) expect(theirs.text).not.toContain(marker);
       const nobody = await server.api(
         method,
         concrete(path, () => randomUUID()),
-        { token: mallory.accessToken },
+        { token: mallory.accessToken, json: body },
       );
       // No oracle: "exists elsewhere" and "does not exist" are the same answer.
       expect(nobody.status).toBe(404);
@@ -157,11 +184,13 @@ describe('tenant isolation on every route', () => {
       '/api/v1/billing/invoices',
       '/api/v1/billing/usage',
       '/api/v1/conversations',
+      '/api/v1/conversations/search',
       '/api/v1/documents',
+      '/api/v1/feedback',
     ]);
     for (const { path } of listRoutes) {
-      const own = await server.api('GET', path, { token: alice.accessToken });
-      const other = await server.api('GET', path, { token: mallory.accessToken });
+      const own = await server.api('GET', path + (QUERIES[path] ?? ''), { token: alice.accessToken });
+      const other = await server.api('GET', path + (QUERIES[path] ?? ''), { token: mallory.accessToken });
       expect(own.status, path).toBe(200);
       expect(other.status, path).toBe(200);
       for (const marker of aliceMarkers())

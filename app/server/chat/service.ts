@@ -11,13 +11,13 @@ import { HttpError, notFound } from '../errors.js';
 import { AllModelsFailedError, ModelCallError } from '../llm/errors.js';
 import type { AttemptRecord, FallbackChain, FallbackRecord } from '../llm/fallback-chain.js';
 import type { ServerMetrics } from '../metrics.js';
-import { type RetrievedChunk, retrieveForTenant } from '../rag/retrieval.js';
+import { type RetrievedChunk, retrieveForTenant, vectorWeightFor } from '../rag/retrieval.js';
 import { assertWithinBudget } from './budget.js';
 import {
   ANSWER_PENDING_SECONDS,
   type Citation,
   conversationExists,
-  getMessages,
+  conversationHistory,
   insertMessage,
   renewPendingAnswer,
   startConversation,
@@ -73,7 +73,8 @@ export class ChatService {
    */
   async *turn(
     auth: AuthContext,
-    input: { message: string; conversation_id?: string },
+    /** `version_of`: the turn asked again (regenerated or edited), see app/server/routes/message-versions.ts. */
+    input: { message: string; conversation_id?: string; version_of?: string },
     signal: AbortSignal,
     log: FastifyBaseLogger,
   ): AsyncGenerator<ChatTurnEvent> {
@@ -97,17 +98,18 @@ export class ChatService {
         return { conversationId: started.conversationId, userMessageId: started.messageId, history: [] };
       }
       if (!(await conversationExists(db, auth.tenantId, conversationId))) throw notFound('Conversation');
-      const history = (await getMessages(db, auth.tenantId, conversationId)).filter((m) => !m.error);
+      const history = await conversationHistory(db, auth.tenantId, conversationId, input.version_of);
       const userMessageId = await insertMessage(db, {
         tenantId: auth.tenantId,
         conversationId,
         role: 'user',
         content: question,
+        versionOf: input.version_of,
       });
       return { conversationId, userMessageId, history };
     });
 
-    const chunks = await this.retrieve(auth.tenantId, question, await embedding);
+    const chunks = await this.retrieve(auth, question, await embedding, history);
     const sources: Citation[] = chunks.map((c, i) => ({
       n: i + 1,
       document_id: c.documentId,
@@ -284,15 +286,32 @@ export class ChatService {
     return vector;
   }
 
-  private retrieve(tenantId: string, question: string, vector: number[]): Promise<RetrievedChunk[]> {
-    const { pool, config } = this.deps;
-    return retrieveForTenant(pool, {
-      tenantId,
+  /** The passages for a question; the user's earlier messages lend their words at lower weight (follow-ups). */
+  private async retrieve(
+    auth: AuthContext,
+    question: string,
+    vector: number[],
+    history: ReadonlyArray<{ role: string; content: string }>,
+  ): Promise<RetrievedChunk[]> {
+    const { pool, config, embedder, metrics } = this.deps;
+    const end = metrics.ragRetrievalDurationSeconds.startTimer();
+    const chunks = await retrieveForTenant(pool, {
+      tenantId: auth.tenantId,
       queryText: question,
       queryVector: vector,
       topK: config.RETRIEVAL_TOP_K,
       minSimilarity: config.RETRIEVAL_MIN_SIMILARITY,
+      previousTurns: history
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .reverse(),
+      vectorWeight: vectorWeightFor(embedder.model),
     });
+    end();
+    // Incremented by 0 otherwise, so the team's series exists from its first question (Prometheus takes a series'
+    // first sample as its start, not as a rise).
+    metrics.ragNothingFoundTotal.inc({ tenant: auth.tenantSlug }, chunks.length === 0 ? 1 : 0);
+    return chunks;
   }
 
   /** The answer and its ledger rows in one transaction; then the metrics, from the same records. */

@@ -58,8 +58,8 @@ export interface NewDocument {
 }
 
 /**
- * Inserts the document as `processing` with its ingestion job (one statement, one round trip), or returns
- * undefined when a twin won a race.
+ * Inserts the document as `processing` with its ingestion job and its parsed pages (one statement, one round
+ * trip), or returns undefined when a twin won a race.
  */
 export async function createDocumentWithJob(
   db: Queryable,
@@ -74,6 +74,11 @@ export async function createDocumentWithJob(
        RETURNING ${SUMMARY_COLUMNS}
      ), job AS (
        INSERT INTO ingestion_jobs (tenant_id, document_id, content) SELECT $1, d.id, $9 FROM d
+     ), pages AS (
+       -- The parsed text stays for the document view after the job is done (011_document_pages.sql).
+       INSERT INTO document_pages (tenant_id, document_id, number, blocks)
+       SELECT $1, d.id, (p ->> 'number')::int, p -> 'blocks'
+         FROM d, jsonb_array_elements(convert_from($9, 'UTF8')::jsonb -> 'pages') p
      )
      SELECT * FROM d`,
     [

@@ -40,3 +40,8 @@ export function normalizeForMatching(text: string): string {
 export function words(normalized: string): string[] {
   return normalized.match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
 }
+
+/** The folding of SQL `search_normalize` (migration 008) alone, without case or NFKC: for mapping matches back. */
+export function searchNormalize(text: string): string {
+  return text.replace(FOLDABLE, fold);
+}

@@ -12,11 +12,18 @@ export interface RetrievedChunk {
   headingPath: string[];
   /** Cosine similarity of the chunk to the question, when the vector search found it. */
   similarity: number | null;
-  /** True when the full-text search matched the question's words. */
+  /** True when the BM25 search matched the question's words. */
   textMatch: boolean;
-  /** Reciprocal-rank-fusion score; higher is better. */
+  /** Okapi BM25 score of the chunk (null when only the vector search found it). */
+  bm25: number | null;
+  /** BM25 score over the question's idf mass: 1 is every term once at average length (see migration 008). */
+  relevance: number | null;
+  /** Weighted reciprocal-rank-fusion score; higher is better. */
   score: number;
 }
+
+/** Which lists retrieval ranks by: both fused (the product), or one alone (the eval compares them). */
+export type RetrievalMode = 'hybrid' | 'bm25' | 'vector';
 
 export interface RetrievalOptions {
   tenantId: string;
@@ -25,18 +32,42 @@ export interface RetrievalOptions {
   topK: number;
   /** Least cosine similarity for a vector-only hit to count as relevant. */
   minSimilarity: number;
+  /**
+   * Earlier user messages of the conversation, newest first: their words count at {@link HISTORY_WEIGHTS}, so a
+   * follow-up ("and how do I turn that off?") finds the document the conversation is about.
+   */
+  previousTurns?: readonly string[];
+  /** Weight of the vector list in the fusion (BM25's is 1). @default {@link vectorWeightFor} the local embedder */
+  vectorWeight?: number;
+  /** Least BM25 relevance for a text hit to count without vector support. @default {@link MIN_RELEVANCE} */
+  minRelevance?: number;
+  /** @default 'hybrid' */
+  mode?: RetrievalMode;
+  /** Only these documents (a collection); statistics stay the tenant's. */
+  documentIds?: readonly string[];
 }
 
-/** Most full-text matches ranked per tier (see {@link fullTextTiers}). */
-const TEXT_POOL = 100;
+/**
+ * Weight of the vector list against BM25's 1 in the fusion, by embedding model. The offline hashing embedder only
+ * measures word overlap, which BM25 ranks better: on the eval (bench/results/eval.md, `npm run eval -- --sweep`)
+ * every weight above 0 lowered hit@1 (0.968 at 0, 0.957 at 0.05, 0.936 at 0.15, 0.926 at 0.3, 0.915 at 1), so it
+ * only brings passages BM25 did not find, after BM25's, and breaks ties. A real embedding model brings meaning
+ * BM25 lacks and gets an equal vote (not measured here: no such model is installable offline).
+ */
+export const VECTOR_WEIGHTS = { local: 0, model: 1 } as const;
+
+export const vectorWeightFor = (embeddingModel: string) =>
+  embeddingModel.startsWith('local-') ? VECTOR_WEIGHTS.local : VECTOR_WEIGHTS.model;
 
 /**
- * One full-text tier: the chunks tenant_text_matches finds for the tier's queries (a text[] parameter; none when
- * empty), at most {@link TEXT_POOL}, computed only when `gate` holds (a one-time filter: skipped otherwise).
+ * Least BM25 relevance of a passage found by words alone, from the eval's sweep: at 0.4 (with the similarity floor
+ * at 0.3) 5 of 9 unanswerable questions get "nothing found" and no answerable one does; higher floors refuse answerable ones
+ * start to be refused.
  */
-const textTier = (queries: string, gate = 'true') => `
-        SELECT id, rank FROM tenant_text_matches(ARRAY(SELECT to_tsquery('simple', q) FROM unnest(${queries}::text[]) q), $8)
-         WHERE cardinality(${queries}::text[]) > 0 AND ${gate}`;
+export const MIN_RELEVANCE = 0.4;
+
+/** Weights of the question and of the user's earlier messages, newest first (set on the eval's follow-ups). */
+export const HISTORY_WEIGHTS = [1, 0.4, 0.2] as const;
 
 /**
  * hnsw.ef_search, the HNSW scan's candidate list. Each side contributes twice topK candidates (20 for 10): with 4×,
@@ -60,8 +91,10 @@ export const hnswScanSettings = (efSearch: number) =>
 const RRF_K = 60;
 
 /**
- * Hybrid retrieval in Postgres alone: the nearest chunks by cosine distance (HNSW) and the best full-text
- * matches (`simple` configuration, so Persian words match as written), merged by reciprocal rank fusion.
+ * Hybrid retrieval in Postgres alone: the nearest chunks by cosine distance (HNSW) and the best chunks by Okapi
+ * BM25 over the tenant's own statistics (tenant_bm25_matches, migration 008), merged by weighted reciprocal rank
+ * fusion. A chunk counts as relevant when its BM25 relevance or its similarity passes its floor; when none does,
+ * the chat says nothing was found.
  *
  * Runs inside a tenant transaction. The HNSW scan is iterative (pgvector ≥ 0.8): with many tenants in one index,
  * the scan goes on past the first candidates until it has `topK` of this tenant's chunks, so a small tenant's
@@ -87,9 +120,16 @@ export function retrieveForTenant(pool: pg.Pool, options: RetrievalOptions): Pro
 
 const scanSettingsFor = (topK: number) => hnswScanSettings(efSearchFor(candidatesFor(topK)));
 
+/** The texts BM25 ranks by and their weights: the question, then earlier user messages at lower weight. */
+export function weightedQueryTexts(question: string, previousTurns: readonly string[] = []) {
+  const texts = [question, ...previousTurns.slice(0, HISTORY_WEIGHTS.length - 1)];
+  return { texts, weights: texts.map((_, i) => HISTORY_WEIGHTS[i]!) };
+}
+
 async function hybridQuery(client: pg.PoolClient, options: RetrievalOptions): Promise<RetrievedChunk[]> {
   const candidates = candidatesFor(options.topK);
-  const tiers = fullTextTiers(options.queryText);
+  const mode = options.mode ?? 'hybrid';
+  const query = weightedQueryTexts(options.queryText, options.previousTurns);
   const { rows } = await client.query<{
     id: string;
     document_id: string;
@@ -99,55 +139,50 @@ async function hybridQuery(client: pg.PoolClient, options: RetrievalOptions): Pr
     page_end: number | null;
     heading_path: string[];
     similarity: number | null;
-    text_match: boolean;
+    bm25: number | null;
+    relevance: number | null;
     score: number;
   }>(
-    // The text side asks tenant_text_matches (migration 004: the tenant's chunks through the GIN index, which
-    // row-level security keeps a plain query from using) for chunks with ALL the question's words, then, only when
-    // those are fewer than topK, with all but one, then ANY (common words match most of a large team's chunks:
-    // each tier ranks at most TEXT_POOL of its matches). A higher tier always ranks above a lower one; within one,
-    // ts_rank_cd.
     `WITH vec AS MATERIALIZED (
         SELECT id, embedding <=> $2::vector AS distance
-          FROM chunks WHERE tenant_id = $1
+          FROM chunks WHERE tenant_id = $1 AND ($11::uuid[] IS NULL OR document_id = ANY ($11)) AND $12
          ORDER BY embedding <=> $2::vector LIMIT $4
      ), vec_ranked AS (
         SELECT id, distance, row_number() OVER (ORDER BY distance) AS r FROM vec
-     ), txt_all AS MATERIALIZED (${textTier('$3')}
-     ), txt_most AS MATERIALIZED (${textTier('$9', '(SELECT count(*) FROM txt_all) < $7')}
-     ), txt_any AS MATERIALIZED (${textTier('$10', '(SELECT count(*) FROM txt_all) + (SELECT count(*) FROM txt_most) < $7')}
-     ), txt AS (
-        SELECT id, row_number() OVER (ORDER BY min(tier), max(rank) DESC, id) AS r
-          FROM (SELECT id, rank, 0 AS tier FROM txt_all
-                UNION ALL SELECT id, rank, 1 FROM txt_most
-                UNION ALL SELECT id, rank, 2 FROM txt_any) tiers
-         GROUP BY id ORDER BY r LIMIT $4
+     ), txt AS MATERIALIZED (
+        SELECT id, score, relevance, row_number() OVER (ORDER BY score DESC, id) AS r
+          FROM tenant_bm25_matches($3::text[], $9::real[], $4::int, $11::uuid[]) WHERE $13
      ), fused AS (
         SELECT coalesce(v.id, t.id) AS id,
                1 - v.distance AS similarity,
-               t.id IS NOT NULL AS text_match,
-               coalesce(1.0 / ($5 + v.r), 0) + coalesce(1.0 / ($5 + t.r), 0) AS score
+               t.score AS bm25,
+               t.relevance,
+               coalesce($8::float8 / ($5::float8 + v.r), 0) + coalesce(1.0 / ($5::float8 + t.r), 0) AS score
           FROM vec_ranked v FULL JOIN txt t ON t.id = v.id
      ), top AS MATERIALIZED (
-        SELECT * FROM fused WHERE text_match OR similarity >= $6 ORDER BY score DESC, id LIMIT $7
+        SELECT * FROM fused WHERE relevance >= $10::real OR similarity >= $6::float8
+         ORDER BY score DESC, similarity DESC NULLS LAST, id LIMIT $7
      )
      SELECT c.id, c.document_id, d.name, c.content, c.page_start, c.page_end, c.heading_path,
-            f.similarity, f.text_match, f.score::float8 AS score
+            f.similarity, f.bm25, f.relevance, f.score::float8 AS score
        FROM chunks c JOIN top f ON f.id = c.id JOIN documents d ON d.id = c.document_id
       -- Only the topK chunks are read and joined, by primary key rather than joining the whole table.
       WHERE c.id = ANY (ARRAY(SELECT id FROM top))
-      ORDER BY f.score DESC, c.id`,
+      ORDER BY f.score DESC, f.similarity DESC NULLS LAST, c.id`,
     [
       options.tenantId,
       encodeVector(options.queryVector),
-      tiers.all,
+      query.texts,
       candidates,
       RRF_K,
       options.minSimilarity,
       options.topK,
-      TEXT_POOL,
-      tiers.most,
-      tiers.any,
+      options.vectorWeight ?? VECTOR_WEIGHTS.local,
+      query.weights,
+      options.minRelevance ?? MIN_RELEVANCE,
+      options.documentIds ?? null,
+      mode !== 'bm25',
+      mode !== 'vector',
     ],
   );
   return rows.map((r) => ({
@@ -159,81 +194,9 @@ async function hybridQuery(client: pg.PoolClient, options: RetrievalOptions): Pr
     pageEnd: r.page_end,
     headingPath: r.heading_path,
     similarity: r.similarity,
-    textMatch: r.text_match,
+    textMatch: r.bm25 !== null,
+    bm25: r.bm25,
+    relevance: r.relevance,
     score: r.score,
   }));
-}
-
-// Words too common to signal relevance on their own (English and Persian).
-const STOP_WORDS = new Set(
-  (
-    'the and for are was were with that this what which who whom how why when where does did from into about ' +
-    'have has had not you your our their its can could would should will shall may might there here them they ' +
-    'است این آن که را از به با در برای چه چی چیست کدام چگونه چطور یک هم تا اما یا هر می نمی شود بود های ها'
-  ).split(' '),
-);
-
-/** The meaningful words of a question as quoted tsquery lexemes (normalised as the index is, deduplicated). */
-function queryWords(text: string): string[] {
-  const words = new Set<string>();
-  for (const match of searchNormalize(text.normalize('NFC').toLowerCase()).matchAll(
-    /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu,
-  )) {
-    const word = match[0];
-    if (word.length >= 3 && !STOP_WORDS.has(word)) words.add(word);
-  }
-  return [...words].slice(0, 32).map((w) => `'${w.replaceAll("'", "''")}'`);
-}
-
-/**
- * A full-text query matching chunks that contain ANY meaningful word of the question (ranked by how many and how
- * close), instead of websearch's ALL-words, which a natural-language question rarely satisfies.
- */
-export function anyWordQuery(text: string): string {
-  return queryWords(text).join(' | ');
-}
-
-/** Questions with more words skip the all-but-one tier (one index search per word). */
-const MOST_TIER_MAX_WORDS = 8;
-
-export interface FullTextTiers {
-  /** Chunks with every meaningful word of the question. */
-  all: string[];
-  /** Chunks with all words but one (one query per left-out word; 3 to {@link MOST_TIER_MAX_WORDS} words). */
-  most: string[];
-  /** Chunks with any of the words (2 words or more; with one, `all` is the same query). */
-  any: string[];
-}
-
-/**
- * The full-text queries (to_tsquery syntax, `simple` configuration) retrieval tries in turn, from strict to loose:
- * a chunk matching any query of a tier belongs to it. A question often has one word its answer does not (the
- * "work" of "how does X work", "receive" against "receives"), hence the all-but-one tier. An OR of common words
- * matches most of a large team's chunks, so ranking only a sample of it gives the chunk with every word but one
- * little chance; the strict tiers go through the GIN index and find it among few.
- */
-export function fullTextTiers(text: string): FullTextTiers {
-  const words = queryWords(text);
-  return {
-    all: words.length > 0 ? [words.join(' & ')] : [],
-    most:
-      words.length >= 3 && words.length <= MOST_TIER_MAX_WORDS
-        ? words.map((_, skip) => words.filter((__, i) => i !== skip).join(' & '))
-        : [],
-    any: words.length > 1 ? [words.join(' | ')] : [],
-  };
-}
-
-const SEARCH_FROM = 'يك۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩';
-const SEARCH_TO = 'یک01234567890123456789';
-
-/** The same mapping as SQL `search_normalize` (migration 002): ZWNJ dropped, Arabic letters and digits mapped. */
-export function searchNormalize(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    if (ch === '\u200c') continue;
-    const i = SEARCH_FROM.indexOf(ch);
-    out += i >= 0 ? SEARCH_TO[i] : ch;
-  }
-  return out;
 }

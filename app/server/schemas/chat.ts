@@ -1,9 +1,14 @@
 import { type Static, Type } from 'typebox';
 
+export const MAX_FEEDBACK_COMMENT_CHARS = 2000;
+export const MAX_TITLE_CHARS = 200;
+/** The longest question (ChatBody.message); the web app's box stops there too. */
+export const MAX_MESSAGE_CHARS = 8000;
+
 export const ChatBody = Type.Object(
   {
     // At least one non-space character: a question of spaces would be stored as an empty message.
-    message: Type.String({ minLength: 1, maxLength: 8000, pattern: '\\S' }),
+    message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, pattern: '\\S' }),
     conversation_id: Type.Optional(Type.String({ format: 'uuid' })),
     stream: Type.Optional(
       Type.Boolean({ default: true, description: 'Server-Sent Events (default) or one JSON body' }),
@@ -43,6 +48,14 @@ export const ChatResponse = Type.Object({
 });
 export type ChatResponse = Static<typeof ChatResponse>;
 
+export const Rating = Type.Union([Type.Literal('up'), Type.Literal('down')]);
+
+export const Feedback = Type.Object({
+  rating: Rating,
+  comment: Type.Union([Type.String(), Type.Null()]),
+});
+export type Feedback = Static<typeof Feedback>;
+
 export const Message = Type.Object({
   id: Type.String(),
   role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
@@ -57,6 +70,14 @@ export const Message = Type.Object({
   }),
   error: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String(),
+  version_of: Type.Union([Type.String(), Type.Null()], {
+    description: 'On a question asked again (regenerated or edited): the first question of its turn',
+  }),
+  turn_id: Type.String({ description: 'The first question of the turn this message belongs to' }),
+  version: Type.Integer({ description: '1-based version of its turn' }),
+  versions: Type.Integer({ description: 'How many versions its turn has' }),
+  current: Type.Boolean({ description: 'Part of the newest version of its turn (what the history uses)' }),
+  feedback: Type.Union([Feedback, Type.Null()], { description: "The caller's own rating of this answer" }),
 });
 export type Message = Static<typeof Message>;
 
@@ -80,3 +101,99 @@ export const ConversationDetail = Type.Object({
   messages: Type.Array(Message),
 });
 export type ConversationDetail = Static<typeof ConversationDetail>;
+
+export const RenameBody = Type.Object(
+  { title: Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS, pattern: '\\S' }) },
+  { additionalProperties: false },
+);
+export type RenameBody = Static<typeof RenameBody>;
+
+export const SearchQuery = Type.Object(
+  {
+    q: Type.String({ minLength: 1, maxLength: 200, description: 'Words to find (each also as a prefix)' }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type SearchQuery = Static<typeof SearchQuery>;
+
+/** A piece of matched text: `match` pieces are what the query found (the app marks them). Never HTML. */
+export const Fragment = Type.Object({ text: Type.String(), match: Type.Boolean() });
+export type Fragment = Static<typeof Fragment>;
+
+export const SearchResult = Type.Object({
+  conversation_id: Type.String(),
+  title: Type.Array(Fragment),
+  updated_at: Type.String(),
+  /** The newest matching message of the conversation, as an excerpt around the match; null when only the title matched. */
+  message: Type.Union([
+    Type.Object({
+      id: Type.String(),
+      role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+      excerpt: Type.Array(Fragment),
+    }),
+    Type.Null(),
+  ]),
+});
+export type SearchResult = Static<typeof SearchResult>;
+
+export const SearchResponse = Type.Object({ results: Type.Array(SearchResult) });
+export type SearchResponse = Static<typeof SearchResponse>;
+
+export const FeedbackBody = Type.Object(
+  {
+    rating: Rating,
+    comment: Type.Optional(Type.Union([Type.String({ maxLength: MAX_FEEDBACK_COMMENT_CHARS }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type FeedbackBody = Static<typeof FeedbackBody>;
+
+export const FeedbackResponse = Type.Object({ message_id: Type.String(), feedback: Feedback });
+export type FeedbackResponse = Static<typeof FeedbackResponse>;
+
+export const TeamFeedbackQuery = Type.Object(
+  {
+    rating: Type.Optional(Rating),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type TeamFeedbackQuery = Static<typeof TeamFeedbackQuery>;
+
+export const TeamFeedbackItem = Type.Object({
+  message_id: Type.String(),
+  conversation_id: Type.String(),
+  conversation_title: Type.String(),
+  question: Type.Union([Type.String(), Type.Null()]),
+  answer: Type.String(),
+  rating: Rating,
+  comment: Type.Union([Type.String(), Type.Null()]),
+  user: Type.Object({ full_name: Type.String(), email: Type.String() }),
+  updated_at: Type.String(),
+});
+export type TeamFeedbackItem = Static<typeof TeamFeedbackItem>;
+
+export const TeamFeedback = Type.Object({
+  totals: Type.Object({ up: Type.Integer(), down: Type.Integer() }),
+  feedback: Type.Array(TeamFeedbackItem),
+});
+export type TeamFeedback = Static<typeof TeamFeedback>;
+
+export const VersionBody = Type.Object(
+  {
+    message: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_MESSAGE_CHARS,
+        pattern: '\\S',
+        description: 'The edited question; without it the same question is asked again (regenerate)',
+      }),
+    ),
+    stream: Type.Optional(
+      Type.Boolean({ default: true, description: 'Server-Sent Events (default) or one JSON body' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type VersionBody = Static<typeof VersionBody>;

@@ -4,12 +4,17 @@ import { AuthPage } from './auth/AuthPage.js';
 import { BillingPage } from './billing/BillingPage.js';
 import { ChatPage } from './chat/ChatPage.js';
 import { DocumentsPage } from './documents/DocumentsPage.js';
+import { DocumentView } from './documents/DocumentView.js';
+import { FeedbackPage } from './feedback/FeedbackPage.js';
 import { useI18n } from './i18n/i18n.js';
 import { AppShell } from './layout/AppShell.js';
 import { LanguageSwitch } from './layout/LanguageSwitch.js';
+import { ThemeSwitch } from './layout/theme.js';
 import { Link, navigate, useLocation } from './router.js';
+import { SettingsPage } from './settings/SettingsPage.js';
 
 const CHAT_PATH = /^\/chat(?:\/([0-9a-f-]{36}))?\/?$/i;
+const DOCUMENT_PATH = /^\/documents\/([0-9a-f-]{36})\/?$/i;
 
 export function App() {
   const signedIn = useSignedIn();
@@ -25,6 +30,7 @@ export function App() {
       <>
         <div className="auth-tools">
           <LanguageSwitch />
+          <ThemeSwitch />
         </div>
         <AuthPage />
       </>
@@ -32,10 +38,14 @@ export function App() {
   }
 
   const chat = CHAT_PATH.exec(path);
+  const documentView = DOCUMENT_PATH.exec(path);
   let page: ReactElement;
   if (path === '/' || path === '/documents') page = <DocumentsPage />;
   else if (chat) page = <ChatPage conversationId={chat[1]} />;
+  else if (documentView) page = <DocumentView documentId={documentView[1]!} />;
   else if (path === '/billing') page = <BillingPage />;
+  else if (path === '/settings') page = <SettingsPage />;
+  else if (path === '/feedback') page = <FeedbackPage />;
   else
     page = (
       <main id="main" className="page">

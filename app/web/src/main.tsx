@@ -7,6 +7,7 @@ import { ApiClient } from './api/client.js';
 import { isApiError } from './api/errors.js';
 import { SessionStore } from './api/session-store.js';
 import { I18nProvider } from './i18n/i18n.js';
+import { applyTheme, storedTheme, ThemeProvider } from './layout/theme.js';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -19,13 +20,17 @@ const queryClient = new QueryClient({
   },
 });
 const api = new ApiClient(new SessionStore());
+// Before the first paint, so a dark choice never flashes light.
+applyTheme(storedTheme());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <ApiProvider client={api}>
         <I18nProvider>
-          <App />
+          <ThemeProvider>
+            <App />
+          </ThemeProvider>
         </I18nProvider>
       </ApiProvider>
     </QueryClientProvider>

@@ -7,13 +7,21 @@ import type {
   ChatStreamEvent,
   ConversationDetail,
   ConversationList,
+  ConversationSummary,
   DocumentList,
+  DocumentPage,
   DocumentSummary,
+  FeedbackBody,
+  FeedbackResponse,
   Invoice,
+  LimitsResponse,
   LoginBody,
   MeResponse,
+  Passage,
   RegisterBody,
   RegisterResponse,
+  SearchResponse,
+  TeamFeedback,
   TokenResponse,
   UploadResponse,
   UsageResponse,
@@ -134,6 +142,13 @@ export class ApiClient {
     return this.request('GET', '/auth/me');
   }
 
+  /** What the server accepts (upload size, text lengths): public, so the sign-up page can read it too. */
+  async limits(): Promise<LimitsResponse> {
+    const response = await fetch(this.url('/limits'));
+    if (!response.ok) throw await apiErrorFrom(response);
+    return (await response.json()) as LimitsResponse;
+  }
+
   // --- documents ---
 
   listDocuments(): Promise<DocumentList> {
@@ -142,6 +157,17 @@ export class ApiClient {
 
   deleteDocument(id: string): Promise<void> {
     return this.request('DELETE', `/documents/${encodeURIComponent(id)}`);
+  }
+
+  documentPage(id: string, page: number): Promise<DocumentPage> {
+    return this.request('GET', `/documents/${encodeURIComponent(id)}/pages/${page}`);
+  }
+
+  passage(documentId: string, chunkId: string): Promise<Passage> {
+    return this.request(
+      'GET',
+      `/documents/${encodeURIComponent(documentId)}/chunks/${encodeURIComponent(chunkId)}`,
+    );
   }
 
   /** Uploads one file with XMLHttpRequest, the only browser API that reports upload progress. */
@@ -201,12 +227,48 @@ export class ApiClient {
    * Asks a question and yields the answer's events as they stream. A refusal before the stream opens (budget
    * spent, unknown conversation) throws an ApiError; aborting the signal stops the answer.
    */
-  async *chat(body: ChatBody, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
-    const response = await this.send('POST', '/chat', { json: { ...body, stream: true }, signal });
+  chat(body: ChatBody, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+    return this.streamTurn('/chat', { ...body, stream: true }, signal);
+  }
+
+  /**
+   * Asks the turn of a message again as a new version of it: the edited question, or without one the same
+   * question (regenerate). Streams like {@link chat}.
+   */
+  askAgain(
+    messageId: string,
+    editedQuestion?: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ChatStreamEvent> {
+    return this.streamTurn(
+      `/messages/${encodeURIComponent(messageId)}/versions`,
+      editedQuestion === undefined ? { stream: true } : { message: editedQuestion, stream: true },
+      signal,
+    );
+  }
+
+  private async *streamTurn(
+    path: string,
+    json: unknown,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ChatStreamEvent> {
+    const response = await this.send('POST', path, { json, signal });
     if (!response.ok || !response.body) throw await apiErrorFrom(response);
     for await (const { event, data } of readSse(response.body)) {
       yield { event, data: JSON.parse(data) } as ChatStreamEvent;
     }
+  }
+
+  rateAnswer(messageId: string, body: FeedbackBody): Promise<FeedbackResponse> {
+    return this.request('POST', `/messages/${encodeURIComponent(messageId)}/feedback`, { json: body });
+  }
+
+  clearRating(messageId: string): Promise<void> {
+    return this.request('DELETE', `/messages/${encodeURIComponent(messageId)}/feedback`);
+  }
+
+  teamFeedback(rating?: 'up' | 'down'): Promise<TeamFeedback> {
+    return this.request('GET', `/feedback${rating ? `?rating=${rating}` : ''}`);
   }
 
   listConversations(): Promise<ConversationList> {
@@ -219,6 +281,14 @@ export class ApiClient {
 
   deleteConversation(id: string): Promise<void> {
     return this.request('DELETE', `/conversations/${encodeURIComponent(id)}`);
+  }
+
+  renameConversation(id: string, title: string): Promise<ConversationSummary> {
+    return this.request('PATCH', `/conversations/${encodeURIComponent(id)}`, { json: { title } });
+  }
+
+  searchConversations(q: string, signal?: AbortSignal): Promise<SearchResponse> {
+    return this.request('GET', `/conversations/search?${new URLSearchParams({ q })}`, { signal });
   }
 
   // --- billing ---

@@ -2,6 +2,7 @@
 // ends up in the bundle), so a changed field breaks the type check here instead of the page at run time.
 
 export type { ChatTurnEvent } from '../../../server/chat/service.js';
+export type { LimitsResponse } from '../../../server/routes/limits.js';
 export type {
   LoginBody,
   MeResponse,
@@ -16,10 +17,25 @@ export type {
   ConversationDetail,
   ConversationList,
   ConversationSummary,
+  Feedback,
+  FeedbackBody,
+  FeedbackResponse,
+  Fragment,
   Message,
+  SearchResponse,
+  SearchResult,
+  TeamFeedback,
+  TeamFeedbackItem,
 } from '../../../server/schemas/chat.js';
 export type { ErrorResponse } from '../../../server/schemas/common.js';
-export type { DocumentList, DocumentSummary, UploadResponse } from '../../../server/schemas/documents.js';
+export type {
+  DocumentList,
+  DocumentPage,
+  DocumentSummary,
+  Passage,
+  TextBlock,
+  UploadResponse,
+} from '../../../server/schemas/documents.js';
 
 import type { ChatTurnEvent } from '../../../server/chat/service.js';
 

@@ -13,13 +13,20 @@ export function AuthPage({ notice }: { notice?: string }) {
   const [mode, setMode] = useState<Mode>('signin');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [password, setPassword] = useState('');
   const id = useId();
+  const ruleMet = password.length >= MIN_PASSWORD_LENGTH;
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const email = String(form.get('email') ?? '').trim();
     const password = String(form.get('password') ?? '');
+    if (mode === 'register' && password.length < MIN_PASSWORD_LENGTH) {
+      // Said in words next to the field, not as the browser's tooltip after a refused submit.
+      setError(new Error(t.passwordTooShort(MIN_PASSWORD_LENGTH, password.length)));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -72,13 +79,19 @@ export function AuthPage({ notice }: { notice?: string }) {
           type="password"
           required
           dir="ltr"
-          minLength={mode === 'register' ? MIN_PASSWORD_LENGTH : 1}
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
           autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
           aria-describedby={mode === 'register' ? `${id}-password-hint` : undefined}
         />
         {mode === 'register' && (
-          <p id={`${id}-password-hint`} className="hint">
-            {t.passwordHint(MIN_PASSWORD_LENGTH)}
+          <p
+            id={`${id}-password-hint`}
+            className={ruleMet ? 'hint rule rule-met' : 'hint rule'}
+            data-testid="password-rule"
+          >
+            <span aria-hidden="true">{ruleMet ? '✓ ' : '• '}</span>
+            {t.passwordRule(MIN_PASSWORD_LENGTH)}
           </p>
         )}
         <ErrorMessage error={error} />

@@ -1,32 +1,9 @@
 import type { ReactNode } from 'react';
-import Markdown, { type Components } from 'react-markdown';
+import type { Components } from 'react-markdown';
 import type { Citation } from '../api/types.js';
 import { formatNumber } from '../i18n/format.js';
 import { useI18n } from '../i18n/i18n.js';
-
-interface MdNode {
-  type: string;
-  value?: string;
-  children?: MdNode[];
-}
-
-const BLOCK_PARENTS = new Set(['root', 'blockquote', 'listItem']);
-
-/**
- * Raw HTML in an answer (often quoted from a document) is shown as the text it is — never parsed, never run.
- * react-markdown would drop it silently; a reader asking about a `<script>` line should still see it.
- */
-function remarkHtmlAsText() {
-  const walk = (node: MdNode) => {
-    for (const [index, child] of (node.children ?? []).entries()) {
-      if (child.type === 'html') {
-        const text: MdNode = { type: 'text', value: child.value ?? '' };
-        node.children![index] = BLOCK_PARENTS.has(node.type) ? { type: 'paragraph', children: [text] } : text;
-      } else walk(child);
-    }
-  };
-  return (tree: MdNode) => walk(tree);
-}
+import { SafeMarkdown } from '../markdown/SafeMarkdown.js';
 
 const CITE_HREF = /^#cite-(\d+)$/;
 
@@ -70,16 +47,6 @@ export function AnswerMarkdown({
         </a>
       );
     },
-    // Images from answers could leak who reads what to another server; show the alt text instead.
-    img({ alt }) {
-      return <span>{alt}</span>;
-    },
   };
-  return (
-    <div className="markdown" dir="auto">
-      <Markdown remarkPlugins={[remarkHtmlAsText]} components={components}>
-        {linkCitations(text)}
-      </Markdown>
-    </div>
-  );
+  return <SafeMarkdown text={linkCitations(text)} components={components} />;
 }

@@ -1,4 +1,5 @@
 import { type FormEvent, type KeyboardEvent, useId, useState } from 'react';
+import { MAX_MESSAGE_CHARS } from '../../../server/schemas/chat.js';
 import { useI18n } from '../i18n/i18n.js';
 
 /** The message box: Enter sends, Shift+Enter adds a line (and Enter while an IME is composing does nothing). */
@@ -11,7 +12,7 @@ export function Composer({
   onSend(text: string): void;
   onStop(): void;
 }) {
-  const { t } = useI18n();
+  const { t, dir } = useI18n();
   const [text, setText] = useState('');
   const id = useId();
   const submit = (event?: FormEvent) => {
@@ -35,9 +36,10 @@ export function Composer({
       <textarea
         id={`${id}-message`}
         name="message"
-        dir="auto"
+        // Empty, the box (and its placeholder) follows the page; typed into, each line its own text.
+        dir={text.trim() ? 'auto' : dir}
         rows={2}
-        maxLength={8000}
+        maxLength={MAX_MESSAGE_CHARS}
         value={text}
         placeholder={t.messagePlaceholder}
         onChange={(event) => setText(event.target.value)}

@@ -13,6 +13,15 @@ export interface PendingTurn {
   model?: string | null;
   status: 'streaming' | 'done' | 'stopped' | 'error';
   error?: unknown;
+  /** Set when a turn is asked again (regenerated or edited): the turn it becomes a new version of. */
+  turnId?: string;
+}
+
+/** Asking a turn again: the message whose turn it is, and the edited question (none: regenerate). */
+export interface AskAgain {
+  messageId: string;
+  turnId: string;
+  edited?: boolean;
 }
 
 /** After a stop the server stores the partial answer on its own schedule; look again shortly. */
@@ -40,11 +49,18 @@ export function useChatTurn(onConversation: (id: string) => void) {
   );
 
   const send = useCallback(
-    async (question: string, conversationId?: string) => {
+    async (question: string, conversationId?: string, again?: AskAgain) => {
       controller.current?.abort();
       const abort = new AbortController();
       controller.current = abort;
-      let current: PendingTurn = { question, answer: '', sources: [], conversationId, status: 'streaming' };
+      let current: PendingTurn = {
+        question,
+        answer: '',
+        sources: [],
+        conversationId,
+        status: 'streaming',
+        turnId: again?.turnId,
+      };
       const patch = (next: Partial<PendingTurn>) => {
         current = { ...current, ...next };
         // A turn replaced by a newer one, or cleared, no longer owns the screen.
@@ -52,10 +68,13 @@ export function useChatTurn(onConversation: (id: string) => void) {
       };
       setTurn(current);
       try {
-        for await (const { event, data } of api.chat(
-          { message: question, ...(conversationId ? { conversation_id: conversationId } : {}) },
-          abort.signal,
-        )) {
+        const events = again
+          ? api.askAgain(again.messageId, again.edited ? question : undefined, abort.signal)
+          : api.chat(
+              { message: question, ...(conversationId ? { conversation_id: conversationId } : {}) },
+              abort.signal,
+            );
+        for await (const { event, data } of events) {
           if (event === 'sources') {
             patch({
               sources: data.sources,

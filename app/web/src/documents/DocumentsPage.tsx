@@ -6,10 +6,11 @@ import { useI18n } from '../i18n/i18n.js';
 import { ConfirmButton } from '../layout/ConfirmButton.js';
 import { DualDate } from '../layout/DualDate.js';
 import { ErrorMessage } from '../layout/ErrorMessage.js';
+import { Link } from '../router.js';
 import { ingestionFraction } from './ingestion-progress.js';
 import { UploadList } from './UploadList.js';
 import { UploadZone } from './UploadZone.js';
-import { useUploads } from './use-uploads.js';
+import { type UploadItem, useUploads } from './use-uploads.js';
 
 /** While any document is still processing, the list refreshes itself (also for uploads from another tab). */
 const PROCESSING_REFRESH_MS = 2000;
@@ -18,7 +19,8 @@ export function DocumentsPage() {
   const api = useApi();
   const { t } = useI18n();
   const queryClient = useQueryClient();
-  const uploads = useUploads();
+  const limits = useQuery({ queryKey: ['limits'], queryFn: () => api.limits(), staleTime: 10 * 60_000 });
+  const uploads = useUploads(limits.data?.max_upload_bytes);
   const documents = useQuery({
     queryKey: ['documents'],
     queryFn: () => api.listDocuments(),
@@ -29,12 +31,25 @@ export function DocumentsPage() {
     mutationFn: (id: string) => api.deleteDocument(id),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['documents'] }),
   });
+  // A file the server has taken is a row of the table from then on: its ingestion progress shows there.
+  const listed = new Set(documents.data?.documents.map((d) => d.id));
+  const live = new Map(
+    uploads.items
+      .filter((i) => i.documentId && i.phase === 'ingesting')
+      .map((i) => [i.documentId!, i.progress]),
+  );
+  const uploading = uploads.items.some((i) => i.phase === 'uploading' || i.phase === 'ingesting');
 
   return (
     <main id="main" className="page">
       <h1>{t.documentsTitle}</h1>
-      <UploadZone onFiles={uploads.start} />
-      <UploadList items={uploads.items} onDismiss={uploads.dismiss} />
+      <UploadZone onFiles={uploads.start} maxBytes={limits.data?.max_upload_bytes} />
+      <UploadList
+        items={uploads.items.filter(
+          (item) => !(item.documentId && listed.has(item.documentId) && merged(item)),
+        )}
+        onDismiss={uploads.dismiss}
+      />
       <ErrorMessage error={remove.error ?? undefined} />
       {documents.isPending && <p aria-busy="true">{t.working}</p>}
       {documents.isError && (
@@ -45,10 +60,13 @@ export function DocumentsPage() {
           </button>
         </div>
       )}
-      {documents.data && documents.data.documents.length === 0 && <p className="empty">{t.noDocuments}</p>}
+      {documents.data && documents.data.documents.length === 0 && !uploading && (
+        <p className="empty">{t.noDocuments}</p>
+      )}
       {documents.data && documents.data.documents.length > 0 && (
         <DocumentTable
           documents={documents.data.documents}
+          live={live}
           deleting={remove.isPending ? remove.variables : undefined}
           onDelete={(id) => remove.mutate(id)}
         />
@@ -57,12 +75,19 @@ export function DocumentsPage() {
   );
 }
 
+/** Uploads whose document is in the table: ingesting, ready, or failed with its reason in its row. */
+const merged = (item: UploadItem) =>
+  item.phase === 'ingesting' || item.phase === 'ready' || item.phase === 'failed';
+
 function DocumentTable({
   documents,
+  live,
   deleting,
   onDelete,
 }: {
   documents: DocumentSummary[];
+  /** Ingestion progress followed live (0..1) for documents uploaded from this page. */
+  live: Map<string, number>;
   deleting?: string;
   onDelete(id: string): void;
 }) {
@@ -88,13 +113,24 @@ function DocumentTable({
         <tbody>
           {documents.map((doc) => (
             <tr key={doc.id} data-testid="document-row" data-status={doc.status}>
-              <th scope="row" dir="auto" className="doc-name">
-                {doc.name}
+              <th scope="row" className="doc-name">
+                <Link to={`/documents/${doc.id}`} dir="auto" aria-label={t.openDocument(doc.name)}>
+                  {doc.name}
+                </Link>
               </th>
               <td data-label={t.colStatus}>
                 <span className={`badge badge-${doc.status}`}>{statusLabel[doc.status]}</span>
                 {doc.status === 'processing' && (
-                  <span className="inline-progress">{formatPercent(ingestionFraction(doc), lang)}</span>
+                  <span className="inline-progress">
+                    <progress
+                      max={1}
+                      value={Math.max(live.get(doc.id) ?? 0, ingestionFraction(doc))}
+                      aria-label={`${t.progressOf(doc.name)} — ${t.ingesting}`}
+                    />
+                    <span aria-hidden="true">
+                      {formatPercent(Math.max(live.get(doc.id) ?? 0, ingestionFraction(doc)), lang)}
+                    </span>
+                  </span>
                 )}
                 {doc.status === 'failed' && doc.error && <p className="error small">{doc.error}</p>}
               </td>

@@ -1,9 +1,12 @@
-import { formatPercent } from '../i18n/format.js';
+import { formatBytes, formatPercent } from '../i18n/format.js';
 import { useI18n } from '../i18n/i18n.js';
 import { describeError } from '../layout/ErrorMessage.js';
 import type { UploadItem } from './use-uploads.js';
 
-/** One row per file being uploaded: a progress bar for the upload, then for ingestion, then the outcome. */
+/**
+ * Files on their way: a progress bar while the upload runs, and the ones that will not reach the table (refused,
+ * or already there). Once the server has the document, its row in the table shows the rest.
+ */
 export function UploadList({ items, onDismiss }: { items: UploadItem[]; onDismiss(key: string): void }) {
   const { t, lang } = useI18n();
   if (items.length === 0) return null;
@@ -54,9 +57,11 @@ export function UploadList({ items, onDismiss }: { items: UploadItem[]; onDismis
               )}
               {item.phase === 'failed' && (
                 <p className="error" role="alert">
-                  {item.error !== undefined
-                    ? describeError(item.error, t)
-                    : `${t.errorUnreadable} ${item.reason ?? ''}`}
+                  {item.tooLarge
+                    ? `${t.errorTooLarge} ${t.tooLargeLocal(formatBytes(item.tooLarge.size, lang), formatBytes(item.tooLarge.limit, lang))}`
+                    : item.error !== undefined
+                      ? describeError(item.error, t)
+                      : `${t.errorUnreadable} ${item.reason ?? ''}`}
                 </p>
               )}
             </li>

@@ -1,11 +1,12 @@
 import { type DragEvent, useId, useRef, useState } from 'react';
+import { formatBytes } from '../i18n/format.js';
 import { useI18n } from '../i18n/i18n.js';
 
 const ACCEPT = '.pdf,.docx,.md,.markdown,.html,.htm,.txt,.csv,text/*,application/pdf';
 
 /** Drop files here or pick them; both give the same list of files to upload. */
-export function UploadZone({ onFiles }: { onFiles(files: File[]): void }) {
-  const { t } = useI18n();
+export function UploadZone({ onFiles, maxBytes }: { onFiles(files: File[]): void; maxBytes?: number }) {
+  const { t, lang } = useI18n();
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
@@ -31,7 +32,15 @@ export function UploadZone({ onFiles }: { onFiles(files: File[]): void }) {
       <p id={`${id}-title`} className="dropzone-title">
         {t.dropHere}
       </p>
-      <p className="hint">{t.dropHint}</p>
+      <p className="hint">
+        {t.dropHint}
+        {maxBytes !== undefined && (
+          <>
+            {' '}
+            <span data-testid="upload-limit">{t.uploadLimit(formatBytes(maxBytes, lang))}</span>
+          </>
+        )}
+      </p>
       <label className="button primary" htmlFor={`${id}-input`}>
         {t.chooseFiles}
       </label>

@@ -16,6 +16,8 @@ export interface UploadItem {
   /** The server's reason when ingestion failed. */
   reason?: string;
   documentId?: string;
+  /** Refused before sending: the file is larger than the server accepts. */
+  tooLarge?: { size: number; limit: number };
 }
 
 let nextKey = 0;
@@ -24,7 +26,7 @@ let nextKey = 0;
  * Uploads files one request each (in parallel), then follows each new document's events stream until it is
  * ready or failed. The documents list is refreshed whenever a document appears or settles.
  */
-export function useUploads() {
+export function useUploads(maxBytes?: number) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [items, setItems] = useState<UploadItem[]>([]);
@@ -70,6 +72,15 @@ export function useUploads() {
     (files: Iterable<File>) => {
       for (const file of files) {
         const key = `upload-${++nextKey}`;
+        if (maxBytes !== undefined && file.size > maxBytes) {
+          // The server would refuse it (413) after the whole file went over the network: say so now.
+          const tooLarge = { size: file.size, limit: maxBytes };
+          setItems((current) => [
+            { key, name: file.name, phase: 'failed', progress: 0, tooLarge },
+            ...current,
+          ]);
+          continue;
+        }
         const controller = new AbortController();
         controllers.current.add(controller);
         setItems((current) => [{ key, name: file.name, phase: 'uploading', progress: 0 }, ...current]);
@@ -96,7 +107,7 @@ export function useUploads() {
         })();
       }
     },
-    [api, follow, refreshList, update],
+    [api, follow, refreshList, update, maxBytes],
   );
 
   const dismiss = useCallback((key: string) => {

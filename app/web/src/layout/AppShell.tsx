@@ -4,6 +4,10 @@ import { useApi } from '../api/api-context.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
+import { ThemeSwitch } from './theme.js';
+
+/** Who may read the team's feedback; the server decides (403), this only hides a link they could not use. */
+export const isTeamAdmin = (role: string) => role === 'owner' || role === 'admin';
 
 /** Header with the app's sections, the language switch and sign-out; the page below. */
 export function AppShell({ children }: { children: ReactNode }) {
@@ -15,6 +19,8 @@ export function AppShell({ children }: { children: ReactNode }) {
     { to: '/documents', label: t.navDocuments },
     { to: '/chat', label: t.navChat },
     { to: '/billing', label: t.navBilling },
+    ...(me.data && isTeamAdmin(me.data.role) ? [{ to: '/feedback', label: t.navFeedback }] : []),
+    { to: '/settings', label: t.navSettings },
   ];
   return (
     <>
@@ -43,6 +49,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             </span>
           )}
           <LanguageSwitch />
+          <ThemeSwitch />
           <button
             type="button"
             onClick={() => {
