@@ -10,6 +10,7 @@ import { excessiveMlFallbacks } from './rules/excessive-ml-fallbacks.js';
 import { highErrorRate } from './rules/high-error-rate.js';
 import { highLatency } from './rules/high-latency.js';
 import { highMemoryUsage } from './rules/high-memory-usage.js';
+import { ingestionStuck } from './rules/ingestion-stuck.js';
 import { openaiHighFailureRate } from './rules/openai-high-failure-rate.js';
 import { podDown } from './rules/pod-down.js';
 import { tokenConsumptionSpike } from './rules/token-consumption-spike.js';
@@ -56,6 +57,7 @@ export function buildAlertRules(params: PrometheusParams): readonly AlertRule[] 
     podDown(p),
     highMemoryUsage(p),
     tokenConsumptionSpike(p),
+    ingestionStuck(p),
   ];
 }
 

@@ -157,6 +157,11 @@ export function sum<L extends string, K extends L = never>(e: Expr<L>, by: reado
   return raw(by.length === 0 ? `sum(${e.promql})` : `sum by (${by.join(', ')}) (${e.promql})`);
 }
 
+/** `max by (labels) (e)`; with no labels, `max(e)`. */
+export function max<L extends string, K extends L = never>(e: Expr<L>, by: readonly K[] = []): Expr<K> {
+  return raw(by.length === 0 ? `max(${e.promql})` : `max by (${by.join(', ')}) (${e.promql})`);
+}
+
 /** `count by (labels) (e)`. */
 export function count<L extends string, K extends L = never>(e: Expr<L>, by: readonly K[] = []): Expr<K> {
   return raw(by.length === 0 ? `count(${e.promql})` : `count by (${by.join(', ')}) (${e.promql})`);

@@ -16,12 +16,22 @@ import type { RowDefinition } from './lib/row.js';
 import { apiRow } from './rows/api.js';
 import { billingRow } from './rows/billing.js';
 import { chatRow } from './rows/chat.js';
+import { eventLoopRow } from './rows/event-loop.js';
 import { ingestionRow } from './rows/ingestion.js';
 import { metricsRow } from './rows/metrics.js';
 import { retrievalRow } from './rows/retrieval.js';
 import { synthRow } from './rows/synth.js';
 
-const ROWS: RowDefinition[] = [chatRow, retrievalRow, ingestionRow, apiRow, metricsRow, billingRow, synthRow];
+const ROWS: RowDefinition[] = [
+  chatRow,
+  retrievalRow,
+  ingestionRow,
+  apiRow,
+  metricsRow,
+  billingRow,
+  synthRow,
+  eventLoopRow,
+];
 
 function parseArgs(argv: string[]) {
   const args = { only: undefined as string[] | undefined, quick: false, profile: false };

@@ -1,6 +1,7 @@
 /**
  * "Backend Overview": is the API up, fast and healthy? Request rate, latency percentiles, errors by status,
- * active pods, CPU and memory — the seed's panels, from the catalog's HTTP histogram and process metrics.
+ * active pods, CPU and memory — the seed's panels, from the catalog's HTTP histogram and process metrics —
+ * and the ingestion queue (waiting, in progress, failed by reason, how long documents take).
  */
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
@@ -10,6 +11,9 @@ import {
   histogramBuckets,
   histogramCount,
   histogramQuantile,
+  histogramSum,
+  increase,
+  max,
   rate,
   scalar,
   series,
@@ -146,6 +150,51 @@ export function backendOverviewDashboard(p: ResolvedGrafanaParams): DashboardBui
               scalar(sum(rate(histogramCount(retrieval, job), W))),
             ),
             legend: '{{tenant}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 9,
+        title: 'Ingestion queue',
+        description:
+          'Documents waiting to be indexed and being indexed (all teams), documents failed per hour by reason, and the age of the oldest unfinished one (the IngestionStuck alert fires past 30 minutes).',
+        unit: 'short',
+        grid: { x: 0, y: 32, w: 12, h: 8 },
+        queries: [
+          { expr: max(series(metrics.ingestionJobsWaiting, job)), legend: 'waiting' },
+          { expr: sum(series(metrics.ingestionJobsInProgress, job)), legend: 'in progress' },
+          {
+            expr: sum(increase(series(metrics.ingestionDocumentsFailedTotal, job), '1h'), ['reason']),
+            legend: 'failed per hour: {{reason}}',
+          },
+          { expr: max(series(metrics.ingestionOldestJobAgeSeconds, job)), legend: 'oldest job age (s)' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeriesPanel({
+        id: 10,
+        title: 'Ingestion duration and attempts',
+        description:
+          'Time to index one document (P50, P95) and the average attempts a document took (above 1: crashes, timeouts or restarts).',
+        unit: 's',
+        grid: { x: 12, y: 32, w: 12, h: 8 },
+        queries: [
+          ...[0.5, 0.95].map((q) => ({
+            expr: histogramQuantile(
+              q,
+              sum(rate(histogramBuckets(metrics.ingestionDurationSeconds, job), W), ['le']),
+            ),
+            legend: `P${Math.round(q * 100)}`,
+          })),
+          {
+            expr: div(
+              sum(rate(histogramSum(metrics.ingestionAttempts, job), W)),
+              sum(rate(histogramCount(metrics.ingestionAttempts, job), W)),
+            ),
+            legend: 'attempts per document',
           },
         ],
       }),

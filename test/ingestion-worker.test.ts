@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../app/db/index.js';
 import { encodeVectorArray } from '../app/db/vector.js';
+import { IngestionPool } from '../app/server/documents/ingestion-pool.js';
 import { IngestionWorker } from '../app/server/documents/ingestion-worker.js';
 import { createDocumentWithJob, insertChunks } from '../app/server/documents/repository.js';
 import { LocalHashingEmbedder } from '../app/server/embeddings/local-hashing-embedder.js';
@@ -16,6 +17,8 @@ let dataDir: string;
 let db: Database;
 let tenantId: string;
 let vectorOid: number;
+// One set of threads for the file: each starts in about a second (tsx, the parsers, the tokenizer's tables).
+const threads = new IngestionPool({ threads: 2 });
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'docuchat-ingestion-'));
@@ -32,6 +35,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await threads.close();
   await db?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -78,11 +82,17 @@ async function newDocument(pageCount: number, sha = `sha-${Math.random()}`) {
   return (await createDocument(pageCount, sha))!;
 }
 
-function worker(embedder: Embedder, options: { leaseMs?: number; maxAttempts?: number } = {}) {
+function worker(
+  embedder: Embedder,
+  options: { leaseMs?: number; maxAttempts?: number; threads?: IngestionPool } = {},
+) {
   const stored: number[] = [];
+  const finished: Array<{ status: string; reason?: string; attempts: number }> = [];
   const w = new IngestionWorker({
     pool: db.pool,
     embedder,
+    threads,
+    onFinished: (outcome) => finished.push(outcome),
     logger: pino({ level: 'silent' }),
     chunkTokens: 64,
     overlapTokens: 8,
@@ -90,7 +100,7 @@ function worker(embedder: Embedder, options: { leaseMs?: number; maxAttempts?: n
     pollMs: 60_000,
     ...options,
   });
-  return { w, stored };
+  return { w, stored, finished };
 }
 
 /** Runs the worker until it finds no more work (what one kick after an upload does). */
@@ -275,14 +285,79 @@ describe('ingestion worker', () => {
       `UPDATE ingestion_jobs SET attempts = 3, lease_until = now() - interval '1 second' WHERE document_id = $1`,
       [exhausted.id],
     );
-    const { w } = worker(embedder, { maxAttempts: 3 });
+    const { w, finished } = worker(embedder, { maxAttempts: 3 });
     await drain(w);
     expect((await documentRow(crashed.id)).status).toBe('ready');
     expect(await chunkCount(crashed.id)).toBeGreaterThan(0);
     expect((await documentRow(leased.id)).status).toBe('processing');
     expect(await jobCount(leased.id)).toBe(1);
-    expect(await documentRow(exhausted.id)).toMatchObject({ status: 'failed' });
+    expect(await documentRow(exhausted.id)).toMatchObject({
+      status: 'failed',
+      failure_reason: 'interrupted',
+      attempts: 3,
+    });
     expect((await documentRow(exhausted.id)).error).toMatch(/interrupted 3 times/);
+    expect(await chunkCount(exhausted.id)).toBe(0);
+    expect(finished).toContainEqual(expect.objectContaining({ status: 'failed', reason: 'interrupted' }));
+  });
+
+  it('a document whose processing keeps running past the deadline fails with that reason after its attempts', async () => {
+    const slow = new IngestionPool({ threads: 1, timeoutMs: 1 });
+    try {
+      const doc = await newDocument(40);
+      const fine = await newDocument(1);
+      const { w } = worker(new LocalHashingEmbedder(DIMENSIONS), { maxAttempts: 3, threads: slow });
+      await drain(w);
+      const row = await documentRow(doc.id);
+      expect(row).toMatchObject({ status: 'failed', failure_reason: 'timeout', attempts: 3 });
+      expect(row.error).toMatch(/stopped 3 times for taking longer than the time limit/);
+      expect(await chunkCount(doc.id)).toBe(0);
+      expect(await jobCount(doc.id)).toBe(0);
+      // Every document got its attempts; none stayed processing.
+      expect((await documentRow(fine.id)).status).not.toBe('processing');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a worker whose lease was taken over stores nothing: the new holder stores the chunks once', async () => {
+    const inner = new LocalHashingEmbedder(DIMENSIONS);
+    let docId = '';
+    const embedder: Embedder = {
+      model: inner.model,
+      dimensions: DIMENSIONS,
+      async embed(texts) {
+        // Another replica took the job over while this one was embedding (its lease ran out).
+        await db.pool.query(
+          `UPDATE ingestion_jobs SET lease_owner = gen_random_uuid(), lease_until = now() + interval '1 hour'
+            WHERE document_id = $1`,
+          [docId],
+        );
+        return inner.embed(texts);
+      },
+    };
+    docId = (await newDocument(3)).id;
+    const { w, stored } = worker(embedder);
+    await drain(w);
+    expect(stored).toEqual([]);
+    expect(await chunkCount(docId)).toBe(0);
+    expect(await jobCount(docId)).toBe(1);
+    expect((await documentRow(docId)).status).toBe('processing');
+    // Its lease runs out; the next worker finishes the document, with one copy of each chunk.
+    await db.pool.query(
+      `UPDATE ingestion_jobs SET lease_until = now() - interval '1 second' WHERE document_id = $1`,
+      [docId],
+    );
+    const { w: next } = worker(inner);
+    await drain(next);
+    const row = await documentRow(docId);
+    expect(row.status).toBe('ready');
+    expect(await chunkCount(docId)).toBe(row.chunks_total);
+    const { rows } = await db.pool.query(
+      'SELECT count(DISTINCT ordinal)::int AS n, count(*)::int AS all FROM chunks WHERE document_id = $1',
+      [docId],
+    );
+    expect(rows[0].n).toBe(rows[0].all);
   });
 
   it('creates the document and its job together, and neither for a duplicate', async () => {

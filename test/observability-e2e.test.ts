@@ -206,7 +206,7 @@ describe('observability end to end', () => {
     await new Promise((r) => setTimeout(r, 3000)); // a few more evaluations of every rule
     const rules = await (await fetch(`${prometheusUrl}/api/v1/rules`)).json();
     const loaded = rules.data.groups.flatMap((g: { rules: { name: string; health: string }[] }) => g.rules);
-    expect(loaded).toHaveLength(7);
+    expect(loaded).toHaveLength(8);
     for (const r of loaded) expect(r.health, `${r.name} evaluates without error`).toBe('ok');
     expect((await alerts()).filter((a) => a.labels.alertname === 'OpenAIHighFailureRate')).toEqual([]);
 

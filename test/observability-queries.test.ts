@@ -10,7 +10,7 @@ import {
 const all = () => [...distRuleExprs(), ...distDashboardExprs()];
 
 describe('PromQL in dist/ rules and dashboards', () => {
-  it('finds the seven alerts and every dashboard query', () => {
+  it('finds the eight alerts and every dashboard query', () => {
     expect(distRuleExprs().map((e) => e.source)).toEqual([
       'alerts.yml HighErrorRate',
       'alerts.yml HighLatency',
@@ -19,6 +19,7 @@ describe('PromQL in dist/ rules and dashboards', () => {
       'alerts.yml PodDown',
       'alerts.yml HighMemoryUsage',
       'alerts.yml TokenConsumptionSpike',
+      'alerts.yml IngestionStuck',
     ]);
     expect(distDashboardExprs().length).toBeGreaterThanOrEqual(12);
   });

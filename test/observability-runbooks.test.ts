@@ -33,7 +33,7 @@ describe('docs/runbooks/alerts.md', () => {
       expect(section).toContain('**What to do**');
       expect(section).toContain(`(${rule.labels.severity})`);
     }
-    expect(sections.size).toBe(7);
+    expect(sections.size).toBe(8);
   });
 
   it('links between sections resolve', () => {

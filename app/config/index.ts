@@ -72,6 +72,11 @@ const schema = z.object({
   CIRCUIT_COOLDOWN_SECONDS: int(1, 86_400).default(30),
 
   MAX_UPLOAD_BYTES: int(1, 1024 ** 3).default(25 * 1024 * 1024),
+  /** Worker threads that index documents; unset: every core but one (at least 1, at most 8). */
+  INGEST_THREADS: int(1, 64).optional(),
+  INGEST_TIMEOUT_SECONDS: int(1, 3600).default(120),
+  INGEST_MAX_ATTEMPTS: int(1, 100).default(3),
+  INGEST_LEASE_SECONDS: int(3, 3600).default(15),
   CHUNK_TOKENS: int(32, 8192).default(512),
   CHUNK_OVERLAP_TOKENS: int(0, 4096).default(64),
   RETRIEVAL_TOP_K: int(1, 50).default(8),

@@ -22,6 +22,7 @@ import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import limitsRoutes from './routes/limits.js';
 import metricsRoutes from './routes/metrics.js';
+import type { StorageHealth } from './storage-faults.js';
 
 export interface AppServices {
   config: Config;
@@ -32,6 +33,8 @@ export interface AppServices {
   jwtSecret: string;
   /** Health of the language provider chain (degraded when every model's circuit is open). */
   llmHealth(): 'ok' | 'degraded';
+  /** What readiness knows about writes (see storage-faults.ts). */
+  storage?: StorageHealth;
   /** Registers the routes of later steps (documents, chat, billing) under `/api/v1`. */
   extraRoutes?: (api: FastifyInstance) => Promise<void>;
 }
@@ -58,7 +61,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(errorHandling);
+  await app.register(errorHandling, { onStorageFailure: () => services.storage?.noteFailure() });
   await app.register(textInput);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -116,6 +119,7 @@ export async function buildApp(services: AppServices): Promise<FastifyInstance> 
         database: async () => {
           await db.pool.query('SELECT 1');
         },
+        ...(services.storage && { storage: () => services.storage!.check(db.pool) }),
         cache: () => cache.health(),
         llm: services.llmHealth,
       });

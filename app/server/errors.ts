@@ -38,4 +38,5 @@ export const STATUS_CODES: Record<number, string> = {
   500: 'internal_error',
   502: 'bad_gateway',
   503: 'service_unavailable',
+  507: 'insufficient_storage',
 };

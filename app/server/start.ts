@@ -3,11 +3,13 @@ import pino, { type DestinationStream } from 'pino';
 import { billingRoutes } from '../../billing/routes.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { INGESTION_FAILURE_REASONS } from '../telemetry/metrics.js';
 import { buildApp } from './app.js';
 import { createCache } from './cache/index.js';
 import { ChatService } from './chat/service.js';
+import { IngestionPool } from './documents/ingestion-pool.js';
 import { IngestionWorker } from './documents/ingestion-worker.js';
-import { countChunksByTenant, documentsEmbeddedOtherwise } from './documents/repository.js';
+import { countChunksByTenant, documentsEmbeddedOtherwise, readQueueStats } from './documents/repository.js';
 import { EmbeddedMaintenance } from './embedded-maintenance.js';
 import { createEmbedder } from './embeddings/create-embedder.js';
 import { createChatBackend } from './llm/create-chat-backend.js';
@@ -20,6 +22,9 @@ import documentRoutes from './routes/documents.js';
 import feedbackRoutes from './routes/feedback.js';
 import messageVersionRoutes from './routes/message-versions.js';
 import { resolveJwtSecret } from './secrets.js';
+import { StorageHealth } from './storage-faults.js';
+
+const QUEUE_STATS_MS = 5_000;
 
 export interface RunningDocuChat {
   /** Base URL, e.g. `http://127.0.0.1:8000`. */
@@ -66,12 +71,28 @@ export async function startDocuChat(
   };
   // PGlite has no autovacuum (single-user mode): the server keeps the embedded database's statistics itself.
   const maintenance = db.embedded ? new EmbeddedMaintenance(db.pool, logger) : undefined;
+  // Parsing, chunking, tokenizing and offline embedding run in these threads, never on the event loop.
+  const ingestion = new IngestionPool({
+    ...(config.INGEST_THREADS && { threads: config.INGEST_THREADS }),
+    timeoutMs: config.INGEST_TIMEOUT_SECONDS * 1000,
+  });
+  const storage = new StorageHealth();
   const worker = new IngestionWorker({
     pool: db.pool,
     embedder,
     logger,
+    threads: ingestion,
     chunkTokens: config.CHUNK_TOKENS,
     overlapTokens: config.CHUNK_OVERLAP_TOKENS,
+    leaseMs: config.INGEST_LEASE_SECONDS * 1000,
+    maxAttempts: config.INGEST_MAX_ATTEMPTS,
+    releaseOrphanedLeases: db.embedded,
+    onFinished: ({ status, reason, seconds, attempts }) => {
+      metrics.ingestionDurationSeconds.observe({ outcome: status }, seconds);
+      metrics.ingestionAttempts.observe({ outcome: status }, attempts);
+      if (reason) metrics.ingestionDocumentsFailedTotal.inc({ reason });
+    },
+    onStorageFailure: () => storage.noteFailure(),
     onChunksStored: (tenantId, count) => {
       maintenance?.kick();
       slugOf(tenantId)
@@ -79,6 +100,23 @@ export async function startDocuChat(
         .catch((error: Error) => logger.warn({ err: error.message }, 'document_chunks_total not updated'));
     },
   });
+  // The queue across teams, for the operators' gauges: every 5 s, one small statement.
+  // Series exist from the start, so rate() and the panels see the first failure.
+  for (const reason of INGESTION_FAILURE_REASONS) metrics.ingestionDocumentsFailedTotal.inc({ reason }, 0);
+  for (const outcome of ['ready', 'failed']) {
+    metrics.ingestionDurationSeconds.zero({ outcome });
+    metrics.ingestionAttempts.zero({ outcome });
+  }
+  const queueStats = setInterval(() => {
+    metrics.ingestionJobsInProgress.set(worker.inProgress);
+    readQueueStats(db.pool)
+      .then((stats) => {
+        metrics.ingestionJobsWaiting.set(stats.waiting);
+        metrics.ingestionOldestJobAgeSeconds.set(stats.oldestSeconds);
+      })
+      .catch(() => {});
+  }, QUEUE_STATS_MS);
+  queueStats.unref();
   let app: FastifyInstance | undefined;
   try {
     // The gauge reflects what is stored, also after a restart.
@@ -104,10 +142,12 @@ export async function startDocuChat(
         const breaker = chain.breaker;
         return breaker && chain.models.every((m) => !breaker.canAttempt(m)) ? 'degraded' : 'ok';
       },
+      storage,
       extraRoutes: async (api) => {
         await api.register(documentRoutes, {
           prefix: '/documents',
           pool: db.pool,
+          ingestion,
           maxUploadBytes: config.MAX_UPLOAD_BYTES,
           onUploaded: () => worker.kick(),
           onDeleted: (tenant, chunks) => metrics.documentChunksTotal.dec({ tenant }, chunks),
@@ -121,7 +161,9 @@ export async function startDocuChat(
       },
     });
     app.addHook('onClose', async () => {
+      clearInterval(queueStats);
       await worker.stop();
+      await ingestion.close();
       await maintenance?.stop();
       await cache.close();
       await db.close();
@@ -130,7 +172,9 @@ export async function startDocuChat(
     worker.start();
     maintenance?.start();
   } catch (error) {
+    clearInterval(queueStats);
     await worker.stop();
+    await ingestion.close();
     await maintenance?.stop();
     await app?.close();
     await cache.close();

@@ -31,6 +31,10 @@ export const HTTP_DURATION_BUCKETS = [
 export const OPENAI_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] as const;
 /** Latency buckets for retrieval: milliseconds on a warm index, up to seconds when something is wrong. */
 export const RETRIEVAL_DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+/** Buckets for indexing one document: a page takes milliseconds, a 2,000-page PDF minutes. */
+export const INGESTION_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
+/** Buckets for the attempts a document took (1 = first try; the default limit is 3). */
+export const INGESTION_ATTEMPT_BUCKETS = [1, 2, 3, 5, 10] as const;
 
 export const metrics = {
   openaiTokensTotal: define({
@@ -96,6 +100,44 @@ export const metrics = {
     type: 'counter',
     labelNames: ['tenant', 'rating'],
   }),
+  ingestionJobsWaiting: define({
+    name: 'ingestion_jobs_waiting',
+    help: 'Documents waiting to be indexed (queued, or their worker died and the lease has not run out), all teams.',
+    type: 'gauge',
+    labelNames: [],
+  }),
+  ingestionJobsInProgress: define({
+    name: 'ingestion_jobs_in_progress',
+    help: 'Documents this process is indexing right now.',
+    type: 'gauge',
+    labelNames: [],
+  }),
+  ingestionOldestJobAgeSeconds: define({
+    name: 'ingestion_oldest_job_age_seconds',
+    help: 'Age of the oldest document still processing (uploaded and not yet ready or failed), all teams.',
+    type: 'gauge',
+    labelNames: [],
+  }),
+  ingestionDocumentsFailedTotal: define({
+    name: 'ingestion_documents_failed_total',
+    help: 'Documents that failed indexing, by reason (timeout, crashed, interrupted, no_text, unreadable, embedding_failed, storage_failed, indexing_failed).',
+    type: 'counter',
+    labelNames: ['reason'],
+  }),
+  ingestionDurationSeconds: define({
+    name: 'ingestion_duration_seconds',
+    help: 'Time to index one document in its last attempt (chunk, embed, store), by outcome (ready or failed).',
+    type: 'histogram',
+    labelNames: ['outcome'],
+    buckets: INGESTION_DURATION_BUCKETS,
+  }),
+  ingestionAttempts: define({
+    name: 'ingestion_attempts',
+    help: 'Attempts a document took to end ready or failed (crashes, timeouts and lost leases count).',
+    type: 'histogram',
+    labelNames: ['outcome'],
+    buckets: INGESTION_ATTEMPT_BUCKETS,
+  }),
 } as const;
 
 /** The label names a catalog metric accepts. */
@@ -107,6 +149,17 @@ export const OPENAI_REQUEST_STATUS = { success: 'success', error: 'error' } as c
 export const FEEDBACK_RATING = { up: 'up', down: 'down' } as const;
 /** Values of the `direction` label of `openai_tokens_total`. */
 export const TOKEN_DIRECTION = { in: 'in', out: 'out' } as const;
+/** Values of the `reason` label of `ingestion_documents_failed_total` (the API's `failure_reason`). */
+export const INGESTION_FAILURE_REASONS = [
+  'unreadable',
+  'no_text',
+  'timeout',
+  'crashed',
+  'interrupted',
+  'embedding_failed',
+  'storage_failed',
+  'indexing_failed',
+] as const;
 /** The `endpoint` label for requests that matched no route, so unknown URLs cannot explode cardinality. */
 export const UNMATCHED_ENDPOINT = 'unmatched';
 

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { LocalHashingEmbedder } from '../../app/server/embeddings/local-hashing-embedder.js';
 import { startDocuChat } from '../../app/server/start.js';
@@ -33,6 +34,7 @@ const logStream = new Writable({
   },
 });
 const running = await startDocuChat(env, { logStream });
+let loopDelay: IntervalHistogram | undefined;
 
 export interface SeedTenantsRequest {
   count: number;
@@ -108,6 +110,18 @@ serveWorker(
      * CPU time in ms of the whole server process and of its main (API) thread; the rest is the embedded
      * database's thread and V8's helper threads (garbage collection). Linux only: the main thread's from /proc.
      */
+    /** Starts sampling the API thread's event-loop delay (perf_hooks, 10 ms resolution). */
+    startLoopDelay(): void {
+      loopDelay?.disable();
+      loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
+    },
+    /** Stops sampling; the p50, p99 and maximum delay in ms since startLoopDelay. */
+    stopLoopDelay(): { p50: number; p99: number; max: number } {
+      const h = loopDelay!;
+      h.disable();
+      return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+    },
     cpuMs(): ServerCpu {
       const { user, system } = process.cpuUsage();
       let main: number | null = null;

@@ -25,12 +25,20 @@ export interface StoredMessage {
   fallback: boolean;
   incomplete: boolean;
   error: string | null;
+  /** A question whose answer was cut by a crash: it has no answer, and no turn is working on it any more. */
+  interrupted: boolean;
   created_at: string;
   /** On a question asked again (regenerated or edited): the first question of its turn. */
   version_of: string | null;
   /** The reader's own rating of this answer. */
   feedback: Feedback | null;
 }
+
+/**
+ * How long a question's answer counts as in progress without a heartbeat (renewed every third of it while the
+ * answer streams); after that, a question still without its answer was cut by a crash.
+ */
+export const ANSWER_PENDING_SECONDS = 30;
 
 /** A new conversation and its first (user) message, in one statement. */
 export async function startConversation(
@@ -41,8 +49,8 @@ export async function startConversation(
     `WITH conversation AS (
        INSERT INTO conversations (tenant_id, user_id, title) VALUES ($1, $2, $3) RETURNING id
      )
-     INSERT INTO messages (tenant_id, conversation_id, role, content)
-     SELECT $1, id, 'user', $4 FROM conversation
+     INSERT INTO messages (tenant_id, conversation_id, role, content, answer_pending_until)
+     SELECT $1, id, 'user', $4, now() + make_interval(secs => ${ANSWER_PENDING_SECONDS}) FROM conversation
      RETURNING conversation_id, id`,
     [m.tenantId, m.userId, m.title, m.content],
   );
@@ -92,7 +100,7 @@ export async function getMessages(
     }
   >(
     `SELECT m.id, m.role, m.content, m.citations, m.model, m.fallback, m.incomplete, m.error, m.created_at,
-            m.version_of, f.rating, f.comment
+            m.version_of, f.rating, f.comment, coalesce(m.answer_pending_until < now(), false) AS interrupted
        FROM messages m
        LEFT JOIN message_feedback f ON f.message_id = m.id AND f.user_id = $3
       WHERE m.tenant_id = $1 AND m.conversation_id = $2 ORDER BY m.created_at, m.id`,
@@ -268,10 +276,16 @@ export async function insertMessage(
 ): Promise<string> {
   // One statement (one round trip) for the message and its conversation's `updated_at`.
   const { rows } = await db.query<{ id: string }>(
-    `WITH touched AS (UPDATE conversations SET updated_at = now() WHERE id = $2)
+    `WITH touched AS (UPDATE conversations SET updated_at = now() WHERE id = $2),
+     answered AS (
+       UPDATE messages SET answer_pending_until = NULL
+        WHERE $3 = 'assistant' AND conversation_id = $2 AND answer_pending_until >= now()
+     )
      INSERT INTO messages (tenant_id, conversation_id, role, content, citations, model, fallback, incomplete, error,
-                           version_of)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+                           version_of, answer_pending_until)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+             CASE WHEN $3 = 'user' THEN now() + make_interval(secs => ${ANSWER_PENDING_SECONDS}) END)
+     RETURNING id`,
     [
       m.tenantId,
       m.conversationId,
@@ -286,4 +300,18 @@ export async function insertMessage(
     ],
   );
   return rows[0]!.id;
+}
+
+/**
+ * Only a question still in progress is touched (an interrupted one keeps its mark).
+ * The turn's heartbeat while its answer streams: the question stays "in progress" for another
+ * ANSWER_PENDING_SECONDS. A turn that ends without an answer row (every model failed) clears it with `done`.
+ */
+export async function renewPendingAnswer(db: Queryable, conversationId: string, done = false): Promise<void> {
+  await db.query(
+    `UPDATE messages SET answer_pending_until = CASE WHEN $2 THEN NULL
+                                                     ELSE now() + make_interval(secs => ${ANSWER_PENDING_SECONDS}) END
+      WHERE conversation_id = $1 AND answer_pending_until >= now()`,
+    [conversationId, done],
+  );
 }

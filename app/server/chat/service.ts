@@ -14,10 +14,12 @@ import type { ServerMetrics } from '../metrics.js';
 import { type RetrievedChunk, retrieveForTenant, vectorWeightFor } from '../rag/retrieval.js';
 import { assertWithinBudget } from './budget.js';
 import {
+  ANSWER_PENDING_SECONDS,
   type Citation,
   conversationExists,
   conversationHistory,
   insertMessage,
+  renewPendingAnswer,
   startConversation,
 } from './conversations.js';
 import { buildPrompt, nothingFoundAnswer } from './prompt.js';
@@ -143,6 +145,13 @@ export class ChatService {
     const attempts: AttemptRecord[] = [];
     const fallbacks: FallbackRecord[] = [];
     let text = '';
+    // While the answer streams, the question is marked in progress; a crash lets the mark run out (interrupted).
+    const heartbeat = setInterval(
+      () => {
+        withTenant(pool, auth.tenantId, (db) => renewPendingAnswer(db, conversationId)).catch(() => {});
+      },
+      (ANSWER_PENDING_SECONDS * 1000) / 3,
+    );
     try {
       for await (const event of this.deps.chain.stream({
         messages,
@@ -237,6 +246,8 @@ export class ChatService {
         return;
       }
       throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -325,6 +336,7 @@ export class ChatService {
       const id = answer
         ? await insertMessage(db, { tenantId: auth.tenantId, conversationId, role: 'assistant', ...answer })
         : null;
+      if (!answer) await renewPendingAnswer(db, conversationId, true);
       for (const a of attempts) {
         await db.query(
           `INSERT INTO usage_ledger (tenant_id, user_id, conversation_id, message_id, request_id, attempt, model,

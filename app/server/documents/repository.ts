@@ -2,9 +2,10 @@ import type pg from 'pg';
 import type { Queryable } from '../../db/index.js';
 import { encodeVectorArray } from '../../db/vector.js';
 import type { DocumentSummary } from '../schemas/documents.js';
+import type { EncodedChunkBatch } from './chunk-batches.js';
 
-const SUMMARY_COLUMNS = `id, name, kind, mime_type, size_bytes, status, error, pages_total AS pages, pages_done,
-  chunks_total AS chunks, chunks_done, tokens, created_at, updated_at`;
+const SUMMARY_COLUMNS = `id, name, kind, mime_type, size_bytes, status, error, failure_reason, attempts,
+  pages_total AS pages, pages_done, chunks_total AS chunks, chunks_done, tokens, created_at, updated_at`;
 
 interface SummaryRow extends Omit<DocumentSummary, 'created_at' | 'updated_at'> {
   created_at: Date;
@@ -63,7 +64,7 @@ export interface NewDocument {
 export async function createDocumentWithJob(
   db: Queryable,
   doc: NewDocument,
-  parsedJson: string,
+  parsedJson: string | Uint8Array,
 ): Promise<DocumentSummary | undefined> {
   const { rows } = await db.query<SummaryRow>(
     `WITH d AS (
@@ -89,7 +90,9 @@ export async function createDocumentWithJob(
       doc.sizeBytes,
       doc.sha256,
       doc.pagesTotal,
-      Buffer.from(parsedJson, 'utf8'),
+      typeof parsedJson === 'string'
+        ? Buffer.from(parsedJson, 'utf8')
+        : Buffer.from(parsedJson.buffer, parsedJson.byteOffset, parsedJson.byteLength),
     ],
   );
   const row = rows[0];
@@ -105,6 +108,13 @@ export interface ChunkRow {
   headingPath: string[];
 }
 
+const INSERT_CHUNKS = `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, page_start, page_end,
+                                            heading_path, embedding)
+  SELECT $1, $2, t.ordinal, t.content, t.tokens, t.page_start, t.page_end,
+         ARRAY(SELECT jsonb_array_elements_text(t.heading_path)), t.embedding
+    FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::jsonb[], $9::vector[])
+      AS t(ordinal, content, tokens, page_start, page_end, heading_path, embedding)`;
+
 /**
  * Inserts a document's chunks in one statement. The vectors travel in PostgreSQL's binary format (see
  * app/db/vector.ts): as text the embedded database spent longer receiving and parsing them than storing them.
@@ -118,24 +128,38 @@ export async function insertChunks(
   vectors: ArrayLike<number>[],
   vectorTypeOid: number,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO chunks (tenant_id, document_id, ordinal, content, tokens, page_start, page_end, heading_path, embedding)
-       SELECT $1, $2, t.ordinal, t.content, t.tokens, t.page_start, t.page_end,
-              ARRAY(SELECT jsonb_array_elements_text(t.heading_path)), t.embedding
-         FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::jsonb[], $9::vector[])
-           AS t(ordinal, content, tokens, page_start, page_end, heading_path, embedding)`,
-    [
-      tenantId,
-      documentId,
-      chunks.map((c) => c.ordinal),
-      chunks.map((c) => c.content),
-      chunks.map((c) => c.tokens),
-      chunks.map((c) => c.pageStart),
-      chunks.map((c) => c.pageEnd),
-      chunks.map((c) => JSON.stringify(c.headingPath)),
-      encodeVectorArray(vectors, vectorTypeOid),
-    ],
-  );
+  await db.query(INSERT_CHUNKS, [
+    tenantId,
+    documentId,
+    chunks.map((c) => c.ordinal),
+    chunks.map((c) => c.content),
+    chunks.map((c) => c.tokens),
+    chunks.map((c) => c.pageStart),
+    chunks.map((c) => c.pageEnd),
+    chunks.map((c) => JSON.stringify(c.headingPath)),
+    encodeVectorArray(vectors, vectorTypeOid),
+  ]);
+}
+
+/** Inserts one batch encoded by an ingestion thread (chunk-batches.ts) with its binary `vector[]`. */
+export async function insertChunkBatch(
+  db: Queryable,
+  tenantId: string,
+  documentId: string,
+  batch: EncodedChunkBatch,
+  vectors: Buffer,
+): Promise<void> {
+  await db.query(INSERT_CHUNKS, [
+    tenantId,
+    documentId,
+    batch.ordinals,
+    batch.contents,
+    batch.tokens,
+    batch.pageStarts,
+    batch.pageEnds,
+    batch.headingPaths,
+    vectors,
+  ]);
 }
 
 /** Deletes a document and (by cascade) its chunks and job; returns how many chunks went with it. */
@@ -175,4 +199,15 @@ export async function documentsEmbeddedOtherwise(
     [model],
   );
   return rows;
+}
+
+/** The ingestion queue across teams (migration 007's `ingestion_queue_stats`), for the operators' gauges. */
+export async function readQueueStats(
+  pool: pg.Pool,
+): Promise<{ waiting: number; leased: number; oldestSeconds: number }> {
+  const { rows } = await pool.query<{ waiting: number; leased: number; oldest_seconds: number }>(
+    'SELECT * FROM ingestion_queue_stats()',
+  );
+  const row = rows[0]!;
+  return { waiting: row.waiting, leased: row.leased, oldestSeconds: row.oldest_seconds };
 }

@@ -11,6 +11,12 @@
  *   fit, else the last words), so a fact cut at a boundary is still retrievable whole.
  * - Sentence token counts are computed once and added up; each finished chunk is counted exactly once more,
  *   and trimmed if the sum was off by a merge at a boundary. `tokens` is that exact count, never over the limit.
+ * - Linear in the document's size whatever its shape. Byte-pair encoding is quadratic in the length of one
+ *   pre-token (one run of letters, of punctuation or of spaces: 40,000 `b`s took 1.6 s), so the tokenizer only
+ *   ever sees text whose non-space runs are at most {@link MAX_RUN_CHARS} characters and whose space runs are
+ *   at most {@link MAX_SPACE_RUN} characters. A longer non-space run (encoded data, not words) is cut into
+ *   pieces of that size, and each piece is a chunk of its own, so no chunk joins the pieces again. Sentence
+ *   ends are found by one scan, not by a look-behind that re-reads a run of quotes at every position.
  */
 import { countTokens, decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ParsedDocument } from './document.js';
@@ -36,6 +42,11 @@ export interface ChunkOptions {
 export const DEFAULT_CHUNK_TOKENS = 512;
 export const DEFAULT_OVERLAP_TOKENS = 64;
 
+/** Longest run of non-space characters the tokenizer is given; longer runs are cut into pieces this long. */
+export const MAX_RUN_CHARS = 1000;
+/** Longest run of spaces kept inside a chunk (a longer one becomes one space, or one line break). */
+export const MAX_SPACE_RUN = 64;
+
 interface Segment {
   /** As it appears after the previous segment of the same block (leading whitespace included). */
   text: string;
@@ -43,6 +54,8 @@ interface Segment {
   tokens: number;
   page: number;
   startsBlock: boolean;
+  /** A piece of a run longer than MAX_RUN_CHARS: it makes a chunk alone, with no overlap on either side. */
+  isolated?: boolean;
 }
 
 interface Section {
@@ -53,8 +66,11 @@ interface Section {
 const PARAGRAPH_BREAK = '\n\n';
 // Sentence ends: Latin and Persian/Arabic punctuation (؟ question mark, ؛ semicolon, ۔ full stop), optionally
 // followed by closing quotes or brackets, then whitespace. Line breaks inside a block are boundaries too.
-const SENTENCE_BOUNDARY = /(?<=[.!?؟؛۔…]["'»”’)\]]*)(?=\s)|(?=\n)/u;
+const SENTENCE_END = new Set('.!?؟؛۔…');
+const CLOSERS = new Set('"\'»”’)]');
 const WORD = /\s*\S+/gu;
+const SPACE_CHAR = /\s/u;
+const LONG_SPACE_RUN = new RegExp(`\\s{${MAX_SPACE_RUN + 1},}`, 'gu');
 
 export function chunkDocument(parsed: ParsedDocument, options: ChunkOptions = {}): Chunk[] {
   const limit = options.chunkTokens ?? DEFAULT_CHUNK_TOKENS;
@@ -92,19 +108,103 @@ function toSections(parsed: ParsedDocument, limit: number): Section[] {
 function blockSegments(text: string, page: number, limit: number): Segment[] {
   const segments: Segment[] = [];
   let pendingWhitespace = '';
-  for (const piece of text.split(SENTENCE_BOUNDARY)) {
+  const bounded = text.replace(LONG_SPACE_RUN, (run) => (run.includes('\n') ? '\n' : ' '));
+  for (const piece of splitSentences(bounded)) {
     if (piece.trim() === '') {
-      pendingWhitespace += piece;
+      pendingWhitespace = boundSpace(pendingWhitespace + piece);
       continue;
     }
     const sentence = segments.length === 0 ? piece.trimStart() : pendingWhitespace + piece;
     pendingWhitespace = '';
-    for (const part of splitLongText(sentence, limit)) {
-      const startsBlock = segments.length === 0;
-      segments.push({ text: part, page, startsBlock, tokens: countTokens(part) + (startsBlock ? 1 : 0) });
+    for (const stretch of cutLongRuns(sentence)) {
+      const parts = stretch.isolated
+        ? splitByTokens(stretch.text, limit)
+        : splitLongText(stretch.text, limit);
+      for (const part of parts) {
+        const startsBlock = segments.length === 0;
+        segments.push({
+          text: part,
+          page,
+          startsBlock,
+          tokens: countTokens(part) + (startsBlock ? 1 : 0),
+          ...(stretch.isolated && { isolated: true }),
+        });
+      }
     }
   }
   return segments;
+}
+
+function boundSpace(space: string): string {
+  return space.length <= MAX_SPACE_RUN ? space : space.includes('\n') ? '\n' : ' ';
+}
+
+/**
+ * What `text.split(/(?<=[.!?؟؛۔…]["'»”’)\]]*)(?=\s)|(?=\n)/u)` gives, in one pass: the look-behind re-read a
+ * run of closing quotes at each of its positions (quadratic in the run).
+ */
+export function splitSentences(text: string): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  let afterEnd = false;
+  for (let p = 0; p < text.length; p++) {
+    const c = text[p]!;
+    const space = isSpace(c);
+    if (p > start && ((space && afterEnd) || c === '\n')) {
+      pieces.push(text.slice(start, p));
+      start = p;
+    }
+    if (SENTENCE_END.has(c)) afterEnd = true;
+    else if (!CLOSERS.has(c)) afterEnd = false;
+  }
+  pieces.push(text.slice(start));
+  return pieces;
+}
+
+interface Stretch {
+  text: string;
+  isolated: boolean;
+}
+
+/**
+ * The sentence as stretches whose non-space runs are at most MAX_RUN_CHARS long, and the pieces (isolated) of
+ * any longer run, cut between code points. One scan.
+ */
+function cutLongRuns(sentence: string): Stretch[] {
+  const out: Stretch[] = [];
+  let normalFrom = 0;
+  let runStart = -1;
+  const flushRun = (end: number) => {
+    if (runStart >= 0 && end - runStart > MAX_RUN_CHARS) {
+      if (runStart > normalFrom) out.push({ text: sentence.slice(normalFrom, runStart), isolated: false });
+      for (let at = runStart; at < end; ) {
+        let to = Math.min(at + MAX_RUN_CHARS, end);
+        // Not between the two halves of a surrogate pair.
+        if (to < end && isLowSurrogate(sentence.charCodeAt(to))) to--;
+        out.push({ text: sentence.slice(at, to), isolated: true });
+        at = to;
+      }
+      normalFrom = end;
+    }
+    runStart = -1;
+  };
+  for (let p = 0; p < sentence.length; p++) {
+    const c = sentence[p]!;
+    if (isSpace(c)) flushRun(p);
+    else if (runStart < 0) runStart = p;
+  }
+  flushRun(sentence.length);
+  if (normalFrom < sentence.length) out.push({ text: sentence.slice(normalFrom), isolated: false });
+  return out;
+}
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** `/\s/u.test(c)` for one UTF-16 unit, without the regular expression for ASCII. */
+function isSpace(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return code === 32 || (code >= 9 && code <= 13);
+  return SPACE_CHAR.test(c);
 }
 
 /**
@@ -167,11 +267,29 @@ function chunkSection(section: Section, limit: number, overlapTokens: number, ou
   let carried: Segment[] = [];
   let i = 0;
   while (i < segments.length) {
+    if (segments[i]!.isolated) {
+      const segment = segments[i]!;
+      const content = segment.text.trim();
+      if (content !== '') {
+        out.push({
+          ordinal: out.length,
+          content,
+          tokens: countTokens(content),
+          pageStart: segment.page,
+          pageEnd: segment.page,
+          headingPath: [...section.headingPath],
+        });
+      }
+      carried = [];
+      i++;
+      continue;
+    }
     // The overlap yields to new text: drop carried sentences until the next new one fits beside them.
     while (carried.length > 0 && sum(carried) + segments[i]!.tokens > limit) carried = carried.slice(1);
     let used = sum(carried);
     let j = i;
-    while (j < segments.length && used + segments[j]!.tokens <= limit) used += segments[j++]!.tokens;
+    while (j < segments.length && !segments[j]!.isolated && used + segments[j]!.tokens <= limit)
+      used += segments[j++]!.tokens;
     if (j === i) j = i + 1;
     if (j < segments.length) j = preferParagraphEnd(segments, i, j, used, limit);
 
@@ -259,4 +377,29 @@ function sum(segments: Segment[]): number {
   let total = 0;
   for (const segment of segments) total += segment.tokens;
   return total;
+}
+
+/**
+ * The share of a document's non-space characters that sit in runs longer than MAX_RUN_CHARS: encoded data or
+ * junk rather than words. One scan.
+ */
+export function longRunShare(parsed: ParsedDocument): number {
+  let total = 0;
+  let long = 0;
+  for (const page of parsed.pages) {
+    for (const block of page.blocks) {
+      const text = block.text;
+      let run = 0;
+      for (let p = 0; p <= text.length; p++) {
+        if (p < text.length && !isSpace(text[p]!)) {
+          run++;
+          continue;
+        }
+        total += run;
+        if (run > MAX_RUN_CHARS) long += run;
+        run = 0;
+      }
+    }
+  }
+  return total === 0 ? 0 : long / total;
 }

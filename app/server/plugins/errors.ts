@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { HttpError, STATUS_CODES } from '../errors.js';
+import { isStorageFailure, STORAGE_FULL_MESSAGE } from '../storage-faults.js';
 
 /** Names the offending field of a schema violation, e.g. `body/password must NOT have fewer than 10 characters`. */
 function validationMessage(error: FastifyError): string {
@@ -23,7 +24,7 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
  * Every error leaves as JSON `{ error, message }` with its status. Client errors say what was wrong; server
  * errors are logged with their stack and answered without one.
  */
-async function errorHandling(app: FastifyInstance) {
+async function errorHandling(app: FastifyInstance, options: { onStorageFailure?: () => void }) {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
       reply.headers(error.headers);
@@ -41,6 +42,15 @@ async function errorHandling(app: FastifyInstance) {
         error: 'service_unavailable',
         message: 'The database is unavailable right now; please try again shortly.',
       });
+    }
+    if (isStorageFailure(error)) {
+      // The disk is full or read-only: say so, and let readiness report it until a write succeeds again.
+      request.log.error({ err: (error as Error).message }, 'storage failure');
+      options.onStorageFailure?.();
+      return reply
+        .code(507)
+        .header('retry-after', '60')
+        .send({ error: 'insufficient_storage', message: STORAGE_FULL_MESSAGE });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

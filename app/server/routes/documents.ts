@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { withTenant } from '../../db/index.js';
+import { type IngestionPool, IngestionTaskError } from '../documents/ingestion-pool.js';
 import {
   createDocumentWithJob,
   deleteDocument,
@@ -11,18 +11,15 @@ import {
   listDocuments,
 } from '../documents/repository.js';
 import { HttpError, notFound } from '../errors.js';
-import {
-  detectDocumentKind,
-  isDocumentParseError,
-  parseDocument,
-  sanitizeFilename,
-} from '../ingest/index.js';
+import { detectDocumentKind, sanitizeFilename } from '../ingest/index.js';
 import { ErrorResponse, IdParams } from '../schemas/common.js';
 import { DocumentList, DocumentSummary, UploadResponse } from '../schemas/documents.js';
 import { openEventStream } from '../sse.js';
 
 export interface DocumentRoutesOptions {
   pool: pg.Pool;
+  /** The threads that parse uploads (off the event loop). */
+  ingestion: IngestionPool;
   maxUploadBytes: number;
   /** Wakes the ingestion worker after an upload. */
   onUploaded(): void;
@@ -44,8 +41,12 @@ const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB
 
 const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (app, opts) => {
   const { pool } = opts;
+  const tooLarge = () =>
+    new HttpError(413, 'payload_too_large', `The file is larger than the ${mb(opts.maxUploadBytes)} limit`);
   await app.register(fastifyMultipart, {
-    limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 5, parts: 6 },
+    // One byte more than allowed: a file that reaches it is over the limit, whether or not busboy's
+    // truncation flag was seen in time (it was not for one-chunk bodies, which then arrived cut to the limit).
+    limits: { fileSize: opts.maxUploadBytes + 1, files: 1, fields: 5, parts: 6 },
   });
   app.addHook('onRequest', app.authenticate);
 
@@ -84,15 +85,10 @@ const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (
         filename = file.filename;
         mimetype = file.mimetype;
         bytes = await file.toBuffer();
+        if (file.file.truncated || bytes.length > opts.maxUploadBytes) throw tooLarge();
       } catch (error) {
         const status = (error as { statusCode?: number }).statusCode;
-        if (status === 413) {
-          throw new HttpError(
-            413,
-            'payload_too_large',
-            `The file is larger than the ${mb(opts.maxUploadBytes)} limit`,
-          );
-        }
+        if (status === 413) throw tooLarge();
         if (error instanceof HttpError || (status && status < 500)) throw error;
         // The parser's own errors (no boundary, a cut-off body) are a malformed request, not a server fault.
         throw new HttpError(400, 'bad_request', `Malformed multipart body: ${(error as Error).message}`);
@@ -107,18 +103,14 @@ const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (
           `"${name}" is not a supported document: upload PDF, DOCX, Markdown, HTML, plain text or CSV`,
         );
       }
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      // WebCrypto hashes on libuv's thread pool: 25 MB through createHash held the event loop for ~50 ms.
+      const view = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+      const sha256 = Buffer.from(await crypto.subtle.digest('SHA-256', view)).toString('hex');
       const { auth } = request;
       const existing = await withTenant(pool, auth.tenantId, (db) => findBySha256(db, auth.tenantId, sha256));
       if (existing) return reply.code(200).send({ document: existing, duplicate: true });
 
-      let parsed: Awaited<ReturnType<typeof parseDocument>>;
-      try {
-        parsed = await parseDocument(kind, bytes);
-      } catch (error) {
-        if (isDocumentParseError(error)) throw new HttpError(422, 'unprocessable_document', error.message);
-        throw error;
-      }
+      const parsed = await parseUpload(opts.ingestion, kind, bytes);
       const document = await withTenant(pool, auth.tenantId, async (db) => {
         const created = await createDocumentWithJob(
           db,
@@ -130,9 +122,9 @@ const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (
             mimeType: MIME_TYPES[kind]!,
             sizeBytes: bytes.length,
             sha256,
-            pagesTotal: parsed.pages.length,
+            pagesTotal: parsed.pages,
           },
-          JSON.stringify(parsed),
+          parsed.json,
         );
         return created ? { document: created, duplicate: false } : undefined;
       });
@@ -238,5 +230,33 @@ const documentRoutes: FastifyPluginAsyncTypebox<DocumentRoutesOptions> = async (
     },
   );
 };
+
+/**
+ * Parses an upload in the ingestion threads (the request waits, the event loop does not), so an unreadable file
+ * is refused with its reason at once and nothing of it is stored.
+ */
+async function parseUpload(
+  ingestion: IngestionPool,
+  kind: ReturnType<typeof detectDocumentKind> & string,
+  bytes: Buffer,
+) {
+  let result: Awaited<ReturnType<IngestionPool['parse']>>;
+  try {
+    result = await ingestion.parse(kind, bytes);
+  } catch (error) {
+    if (error instanceof IngestionTaskError) {
+      throw new HttpError(
+        422,
+        'unprocessable_document',
+        error.reason === 'timeout'
+          ? `Reading the document took longer than the ${Math.round(ingestion.timeoutMs / 1000)} s limit; split it into smaller files and upload them.`
+          : 'Reading the document needed more memory than the server gives one document; split it into smaller files and upload them.',
+      );
+    }
+    throw error;
+  }
+  if (!result.ok) throw new HttpError(422, 'unprocessable_document', result.message);
+  return result;
+}
 
 export default documentRoutes;

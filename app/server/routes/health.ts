@@ -6,6 +6,8 @@ export type CheckStatus = 'ok' | 'degraded' | 'down';
 export interface HealthRoutesOptions {
   /** Resolves when the database answers; rejects otherwise. */
   database(): Promise<void>;
+  /** Resolves when the database can write; rejects while a write fails (disk full, read-only). */
+  storage?(): Promise<void>;
   cache(): 'ok' | 'degraded';
   llm(): 'ok' | 'degraded';
 }
@@ -48,10 +50,22 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app,
       } finally {
         clearTimeout(timer);
       }
+      let storageFailing = false;
+      if (database === 'ok' && sources.storage) {
+        try {
+          await sources.storage();
+        } catch {
+          database = 'down';
+          storageFailing = true;
+        }
+      }
       const checks = { database, cache: sources.cache(), llm: sources.llm() };
       if (database === 'down') {
         reply.code(503);
-        return { status: 'unavailable' as const, checks, message: 'database is not reachable' };
+        const message = storageFailing
+          ? 'database storage is full or unavailable: writes fail'
+          : 'database is not reachable';
+        return { status: 'unavailable' as const, checks, message };
       }
       return { status: 'ok' as const, checks };
     },

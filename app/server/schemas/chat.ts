@@ -64,6 +64,10 @@ export const Message = Type.Object({
   model: Type.Union([Type.String(), Type.Null()]),
   fallback: Type.Boolean(),
   incomplete: Type.Boolean(),
+  interrupted: Type.Boolean({
+    description:
+      'A question whose answer was cut by a server crash: no answer was stored, and none is coming',
+  }),
   error: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String(),
   version_of: Type.Union([Type.String(), Type.Null()], {

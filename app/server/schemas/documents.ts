@@ -13,7 +13,14 @@ export const DocumentSummary = Type.Object({
   mime_type: Type.String(),
   size_bytes: Type.Integer(),
   status: DocumentStatus,
-  error: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the document failed, as a sentence for the user (null unless failed)',
+  }),
+  failure_reason: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Why it failed, as a code: unreadable, no_text, timeout, crashed, interrupted, embedding_failed, storage_failed',
+  }),
+  attempts: Type.Integer({ description: 'How many times indexing started (a crash or a restart counts)' }),
   pages: Type.Integer(),
   pages_done: Type.Integer(),
   chunks: Type.Integer(),

@@ -278,6 +278,7 @@ function StoredAnswer({
         <p className="notice small">{t.fallbackAnswered(message.model)}</p>
       )}
       {message.incomplete && <p className="notice small">{t.incomplete}</p>}
+      {message.interrupted && <p className="notice small">{t.answerInterrupted}</p>}
       {message.error && <p className="error small">{message.error}</p>}
       {children}
     </MessageBubble>

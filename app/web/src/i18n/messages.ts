@@ -81,6 +81,7 @@ export const en = {
   thinking: 'Looking through your documents…',
   stopped: 'Stopped — the answer is incomplete.',
   incomplete: 'Incomplete answer',
+  answerInterrupted: 'This answer was interrupted (the server stopped); ask again.',
   fallbackNotice: (from: string, to: string) =>
     `The main model (${from}) was unavailable, so the backup model (${to}) answered.`,
   fallbackAnswered: (model: string) => `Answered by the backup model ${model}.`,
@@ -289,6 +290,7 @@ export const fa: Messages = {
   thinking: 'در حال جستجو در اسناد شما…',
   stopped: 'متوقف شد — پاسخ ناقص است.',
   incomplete: 'پاسخ ناقص',
+  answerInterrupted: 'پاسخ این پرسش قطع شد (سرور متوقف شد)؛ دوباره بپرسید.',
   fallbackNotice: (from, to) => `مدل اصلی (${from}) در دسترس نبود و مدل پشتیبان (${to}) پاسخ داد.`,
   fallbackAnswered: (model) => `پاسخ از مدل پشتیبان ${model}.`,
   budgetExceeded: 'سهمیه توکن امروز تیم شما تمام شده است. گفتگو تا فردا متوقف است.',
